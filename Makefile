@@ -1,0 +1,45 @@
+# livefest — the two commands: `make run` (whole pipeline locally) and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-unit bench broker-start broker-stop lint clean
+
+install: $(STAMP)
+	@scripts/kafka-local.sh install
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+# The main job: broker + migrations + aggregator + API + a simulated festival evening.
+run: install
+	$(BIN)/livefest up
+
+# Unit tests need nothing running; integration tests need the broker, which this
+# target starts when it is not already up (and leaves running for the next call).
+test: install
+	@scripts/kafka-local.sh start
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-unit: install
+	$(BIN)/python -m pytest -m "not integration" $(PYTEST_ARGS)
+
+bench: install
+	@scripts/kafka-local.sh start
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+broker-start: install
+	@scripts/kafka-local.sh start
+
+broker-stop:
+	@scripts/kafka-local.sh stop
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .livefest .pytest_cache

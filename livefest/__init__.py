@@ -1,0 +1,1 @@
+"""livefest: shared pieces of the festival metrics pipeline (settings, semantics, storage)."""

@@ -1,0 +1,132 @@
+"""The `livefest` command."""
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from livefest.settings import get_settings
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def main(verbose: bool) -> None:
+    """livefest: metrics pipeline for city-wide livestream-commerce festivals.
+
+    Configuration comes from LIVEFEST_* environment variables (see README).
+    """
+    _logging(verbose)
+
+
+@main.command()
+@click.option("--no-simulator", is_flag=True, help="Run the pipeline with no traffic of its own.")
+@click.option(
+    "--speed", default=20.0, show_default=True, help="Replay speed factor of the simulated evening."
+)
+@click.option("--rooms", default=90, show_default=True, help="Simulated live rooms.")
+@click.option(
+    "--hours", default=3.0, show_default=True, help="Event-time length of the simulated evening."
+)
+@click.option("--seed", default=2021, show_default=True, help="Seed of the simulated festival.")
+def up(no_simulator: bool, speed: float, rooms: int, hours: float, seed: int) -> None:
+    """Start broker, migrations, aggregator and API, and replay a simulated festival evening."""
+    from livefest.up import UpOptions
+    from livefest.up import up as run_up
+
+    run_up(get_settings(), UpOptions(not no_simulator, speed, rooms, hours, seed))
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the ClickHouse migrations that are not applied yet."""
+    from livefest.clickhouse import Store
+    from livefest.migrate import migrate as run_migrate
+
+    settings = get_settings()
+    applied = run_migrate(Store(settings.clickhouse_dsn))
+    for m in applied:
+        click.echo(f"applied {m.version:04d}_{m.name}")
+    click.echo(f"{len(applied)} migration(s) applied; schema is current")
+
+
+@main.command()
+def aggregator() -> None:
+    """Run one aggregator worker (Kafka -> ClickHouse) until Ctrl-C / SIGTERM."""
+    from prometheus_client import start_http_server
+
+    from livefest.clickhouse import Store
+    from services.aggregator import worker
+
+    settings = get_settings()
+    start_http_server(settings.aggregator_web_port)
+    worker.run(worker.build(settings, Store(settings.clickhouse_dsn)))
+
+
+@main.command()
+def api() -> None:
+    """Serve the HTTP API (use a ClickHouse server DSN: chdb allows one process)."""
+    import uvicorn
+
+    from livefest.clickhouse import Store
+    from services.api.main import create_app
+
+    settings = get_settings()
+    app = create_app(settings, Store(settings.clickhouse_dsn))
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port)
+
+
+@main.command()
+@click.option(
+    "--speed", default=0.0, show_default=True, help="Speed factor; 0 = as fast as possible."
+)
+@click.option("--rooms", default=90, show_default=True)
+@click.option("--hours", default=3.0, show_default=True)
+@click.option("--seed", default=2021, show_default=True)
+@click.option("--clean", is_flag=True, help="No duplicates, delays or malformed messages.")
+def replay(speed: float, rooms: int, hours: float, seed: int, clean: bool) -> None:
+    """Publish a simulated festival evening to Kafka (canonical snapshots)."""
+    import threading
+    from datetime import timedelta
+
+    from services.ingest.festival import Festival
+    from services.ingest.publisher import SnapshotPublisher
+    from services.ingest.replay import Disorder, disordered
+    from services.ingest.replay import replay as run_replay
+
+    settings = get_settings()
+    festival = Festival(seed=seed, rooms=rooms, duration=timedelta(hours=hours))
+    publisher = SnapshotPublisher(settings.kafka, settings.snapshot_topic)
+    messages = disordered(festival.snapshots(), Disorder.none() if clean else Disorder())
+    sent = run_replay(publisher, messages, festival.start, speed or 1e12, threading.Event())
+    publisher.close()
+    click.echo(f"published {sent} messages to {settings.snapshot_topic}")
+
+
+@main.group()
+def schema() -> None:
+    """The exported JSON Schema of livefest.snapshot.v1."""
+
+
+@schema.command("export")
+@click.option("--output", type=click.Path(path_type=Path), default=None, help="Default: stdout.")
+def schema_export(output: Path | None) -> None:
+    from schemas.export import snapshot_json_schema
+
+    text = json.dumps(snapshot_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""One typed settings object, read from LIVEFEST_* environment variables (contract section 4)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.snapshot import COUNTIES
+
+
+class Settings(BaseSettings):
+    """Validated at start-up; obtain it through `get_settings()` so tests can override it."""
+
+    model_config = SettingsConfigDict(env_prefix="LIVEFEST_", extra="ignore")
+
+    kafka: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
+    clickhouse: str | None = Field(
+        None,
+        description="ClickHouse DSN: chdb:///path (embedded) or http(s)://user:pass@host:port/db",
+    )
+    api_keys: str | None = Field(
+        None, description="comma-separated key:scope, scope all or a county"
+    )
+    data_dir: Path = Field(Path(".livefest"), description="where local state lives")
+
+    snapshot_topic: str = "livefest.snapshots.v1"
+    dlq_topic: str = "livefest.snapshots.dlq"
+    topic_partitions: int = Field(8, ge=1)
+    consumer_group: str = "livefest-aggregator"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=0, le=65535)
+    aggregator_web_port: int = Field(6066, ge=0, le=65535, description="faust web / metrics port")
+
+    batch_size: int = Field(5000, ge=1, description="snapshots per ClickHouse write")
+    batch_seconds: float = Field(0.25, gt=0, description="longest wait to fill a batch")
+    stale_after_seconds: int = Field(120, ge=1, description="viewers_online counts this long")
+    late_bound_seconds: int = Field(
+        600, ge=0, description="lateness beyond which a metric counts it"
+    )
+    max_buckets: int = Field(
+        10_000, ge=1, description="most timeseries buckets one request may ask"
+    )
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_well_formed(cls, value: str | None) -> str | None:
+        if value:
+            parse_api_keys(value)
+        return value
+
+    @property
+    def clickhouse_dsn(self) -> str:
+        if self.clickhouse:
+            return self.clickhouse
+        return f"chdb://{(self.data_dir / 'clickhouse').resolve()}"
+
+    @property
+    def clickhouse_is_embedded(self) -> bool:
+        return self.clickhouse_dsn.startswith("chdb:")
+
+    @property
+    def key_scopes(self) -> dict[str, str]:
+        return parse_api_keys(self.api_keys) if self.api_keys else {}
+
+
+def parse_api_keys(spec: str) -> dict[str, str]:
+    """`key:scope,key:scope` -> {key: scope}; scope is `all` or a county code."""
+    scopes: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        key, sep, scope = item.rpartition(":")
+        if not sep or not key:
+            raise ValueError(f"LIVEFEST_API_KEYS entry {item!r} is not key:scope")
+        if scope != "all" and scope not in COUNTIES:
+            raise ValueError(
+                f"LIVEFEST_API_KEYS scope {scope!r} must be 'all' or one of {', '.join(COUNTIES)}"
+            )
+        scopes[key] = scope
+    return scopes
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

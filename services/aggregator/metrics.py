@@ -1,0 +1,65 @@
+"""Every metric the aggregator exports, declared once. Labels are bounded (reason only)."""
+
+from dataclasses import dataclass
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+
+
+@dataclass(frozen=True)
+class AggregatorMetrics:
+    consumed: Counter
+    rejected: Counter
+    late: Counter
+    batch_size: Histogram
+    write_seconds: Histogram
+    write_errors: Counter
+    watermark: Gauge
+    last_write: Gauge
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry = REGISTRY) -> "AggregatorMetrics":
+        return cls(
+            consumed=Counter(
+                "livefest_aggregator_snapshots_consumed_total",
+                "Snapshot messages read from Kafka (valid and invalid).",
+                registry=registry,
+            ),
+            rejected=Counter(
+                "livefest_aggregator_snapshots_rejected_total",
+                "Invalid snapshot messages sent to the dead-letter topic, by reason.",
+                ["reason"],
+                registry=registry,
+            ),
+            late=Counter(
+                "livefest_aggregator_snapshots_late_total",
+                "Snapshots older than the watermark by more than the lateness bound "
+                "(still stored and counted in every figure).",
+                registry=registry,
+            ),
+            batch_size=Histogram(
+                "livefest_aggregator_batch_size",
+                "Messages per batch written to ClickHouse.",
+                buckets=(1, 10, 100, 500, 1000, 2000, 5000, 10000, 20000),
+                registry=registry,
+            ),
+            write_seconds=Histogram(
+                "livefest_aggregator_clickhouse_write_seconds",
+                "Time to write one batch to ClickHouse, retries included.",
+                registry=registry,
+            ),
+            write_errors=Counter(
+                "livefest_aggregator_clickhouse_write_errors_total",
+                "Failed ClickHouse write attempts (each is retried).",
+                registry=registry,
+            ),
+            watermark=Gauge(
+                "livefest_aggregator_watermark_seconds",
+                "Greatest observed_at this worker has seen (unix seconds).",
+                registry=registry,
+            ),
+            last_write=Gauge(
+                "livefest_aggregator_last_write_timestamp_seconds",
+                "Wall-clock time of the last successful ClickHouse write.",
+                registry=registry,
+            ),
+        )

@@ -1,0 +1,29 @@
+"""Runs the aggregator: a Faust worker in this thread until SIGINT/SIGTERM."""
+
+import logging
+
+import faust
+
+from livefest.clickhouse import Store
+from livefest.settings import Settings
+from services.aggregator.agent import Aggregator
+from services.aggregator.app import create_app
+from services.aggregator.metrics import AggregatorMetrics
+
+log = logging.getLogger(__name__)
+
+
+def build(settings: Settings, store: Store, metrics: AggregatorMetrics | None = None) -> faust.App:
+    app = create_app(settings)
+    Aggregator(app, settings, store, metrics or AggregatorMetrics.create())
+    return app
+
+
+def run(app: faust.App, loglevel: str = "info") -> None:
+    """Blocks until the worker stops (Ctrl-C / SIGTERM); returns instead of exiting."""
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            raise

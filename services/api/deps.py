@@ -1,0 +1,67 @@
+"""Request-scoped dependencies: the store, the settings and access control.
+
+Key scoping is enforced here and only here (contract section 3, Access).
+"""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from livefest.clickhouse import Store
+from livefest.settings import Settings
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who is asking: scope `all`, or a county code (None when keys are not configured)."""
+
+    scope: str | None
+
+    def check_county(self, county: str | None) -> None:
+        """403 unless this caller may see `county` (None = city-wide figures)."""
+        if self.scope in (None, "all"):
+            return
+        if county != self.scope:
+            asked = f"county {county!r}" if county else "city-wide figures"
+            raise HTTPException(
+                status_code=403,
+                detail=f"this key is scoped to county {self.scope!r} and cannot read {asked}",
+            )
+
+
+def get_access(
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> Access:
+    scopes = settings.key_scopes
+    if not scopes:
+        return Access(scope=None)
+    scheme, _, key = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not key:
+        raise HTTPException(
+            status_code=401,
+            detail="missing API key: send 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    scope = scopes.get(key.strip())
+    if scope is None:
+        raise HTTPException(
+            status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return Access(scope=scope)
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+AccessDep = Annotated[Access, Depends(get_access)]

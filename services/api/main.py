@@ -1,0 +1,78 @@
+"""Creates the FastAPI application serving near-real-time totals (contract section 3)."""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from livefest.clickhouse import Store, StoreError, StoreUnavailable
+from livefest.settings import Settings
+from services.api.metrics import ApiMetrics
+from services.api.routes import health, sessions, timeseries, totals
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, store: Store, metrics: ApiMetrics | None = None) -> FastAPI:
+    app = FastAPI(
+        title="livefest API",
+        version="1",
+        description="Near-real-time figures of a livestream-commerce festival. Money is integer fen.",
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.metrics = metrics or ApiMetrics.create()
+    if not settings.key_scopes:
+        log.warning(
+            "LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)"
+        )
+    for module in (totals, sessions, timeseries, health):
+        app.include_router(module.router)
+    _install_error_handlers(app)
+    _install_timing(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        return JSONResponse({"error": problems}, status_code=400)
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        log.error("ClickHouse unavailable: %s", exc)
+        return JSONResponse(
+            {"error": "the figures store is unavailable; retry shortly"}, status_code=503
+        )
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
+        log.error("ClickHouse query failed: %s", exc)
+        return JSONResponse({"error": "internal error reading the figures"}, status_code=500)
+
+
+def _install_timing(app: FastAPI) -> None:
+    histogram = app.state.metrics.request_seconds
+
+    @app.middleware("http")
+    async def timed(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        histogram.labels(template, f"{response.status_code // 100}xx").observe(
+            time.perf_counter() - started
+        )
+        return response

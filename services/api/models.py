@@ -1,0 +1,64 @@
+"""Response models of the HTTP API (contract section 3). Every figure is an integer."""
+
+from pydantic import BaseModel
+
+
+class Figures(BaseModel):
+    gmv_fen: int
+    orders: int
+    units_sold: int
+    viewers_total: int
+    viewers_online: int
+    sessions: int
+    sessions_live: int
+
+
+class Totals(Figures):
+    as_of: str | None  # the watermark, RFC 3339; null before the first snapshot
+
+
+class CountyFigures(Figures):
+    county: str
+
+
+class Counties(BaseModel):
+    counties: list[CountyFigures]
+    as_of: str | None
+
+
+class Session(BaseModel):
+    session_id: str
+    room_id: str
+    county: str
+    platform: str
+    special: str | None
+    status: str
+    live: bool
+    gmv_fen: int
+    orders: int
+    units_sold: int
+    viewers_total: int
+    viewers_online: int
+    peak_viewers_online: int
+    products_listed: int
+    products_listed_max: int
+    categories: list[str]
+    observed_at: str
+    first_observed_at: str
+    as_of: str | None
+
+
+class Point(BaseModel):
+    t: str
+    value: int
+
+
+class Series(BaseModel):
+    metric: str
+    step: int
+    county: str | None
+    points: list[Point]
+
+
+class ErrorBody(BaseModel):
+    error: str

@@ -1,0 +1,106 @@
+"""Every SQL the API runs, as named constants with server-side parameters.
+
+Filters use NULL for "no filter". Times cross the boundary as unix microseconds
+(Int64), which keeps them exact and independent of the client's timezone handling.
+`stale_us` is the contract's 120 s freshness window for `viewers_online` and `live`.
+"""
+
+WATERMARK = "SELECT toUnixTimestamp64Micro(max(observed_at)) AS wm, count() AS n FROM session_state"
+
+# Sessions with their live-ness at the watermark, filtered by county / platform / special.
+_SESSIONS_AT_WATERMARK = """
+    SELECT
+        *,
+        status = 'live'
+            AND {wm:Int64} - toUnixTimestamp64Micro(observed_at) <= {stale_us:Int64} AS live
+    FROM session_latest
+    WHERE ({county:Nullable(String)} IS NULL OR county = {county:Nullable(String)})
+      AND ({platform:Nullable(String)} IS NULL OR platform = {platform:Nullable(String)})
+      AND ({special:Nullable(String)} IS NULL OR special = {special:Nullable(String)})
+"""
+
+_FIGURES = """
+    toInt64(sum(gmv_fen))                 AS gmv_fen,
+    toInt64(sum(orders))                  AS orders,
+    toInt64(sum(units_sold))              AS units_sold,
+    toInt64(sum(viewers_total))           AS viewers_total,
+    toInt64(sumIf(viewers_online, live))  AS viewers_online,
+    toInt64(count())                      AS sessions,
+    toInt64(countIf(live))                AS sessions_live
+"""
+
+TOTALS = f"SELECT {_FIGURES} FROM ({_SESSIONS_AT_WATERMARK})"
+
+TOTALS_BY_COUNTY = f"SELECT county, {_FIGURES} FROM ({_SESSIONS_AT_WATERMARK}) GROUP BY county"
+
+SESSION = f"""
+    SELECT
+        session_id, room_id, county, platform, special, status, live,
+        toInt64(viewers_online) AS viewers_online_raw,
+        toInt64(viewers_total) AS viewers_total, toInt64(orders) AS orders,
+        toInt64(units_sold) AS units_sold, toInt64(gmv_fen) AS gmv_fen,
+        toInt64(products_listed) AS products_listed,
+        toInt64(products_listed_max) AS products_listed_max,
+        toInt64(peak_viewers_online) AS peak_viewers_online,
+        categories,
+        toUnixTimestamp64Micro(observed_at) AS observed_at_us,
+        toUnixTimestamp64Micro(first_observed_at) AS first_observed_at_us
+    FROM ({_SESSIONS_AT_WATERMARK})
+    WHERE session_id = {{session_id:String}}
+"""
+
+# A counter's increase per bucket: the sum of each session's minute-closing increases
+# inside the bucket (migration 0003 explains why that equals the contract's increase).
+COUNTER_SERIES = """
+    SELECT
+        intDiv(toUnixTimestamp(minute) - {start_s:Int64}, {step_s:Int64}) AS bucket,
+        toInt64(sum({increase:Identifier}))                            AS value
+    FROM session_minute_increase
+    WHERE minute >= toDateTime({start_s:Int64}, 'UTC')
+      AND minute < toDateTime({end_s:Int64}, 'UTC')
+      AND ({county:Nullable(String)} IS NULL
+           OR session_id IN (SELECT session_id FROM session_latest WHERE county = {county:Nullable(String)}))
+    GROUP BY bucket
+"""
+
+# Online viewers per bucket, as they stood just before the bucket's end (or at the
+# watermark for the bucket holding it): a session's minute closing counts for bucket i
+# while it is the session's newest snapshot before the end E_i, is live and is at most
+# `stale_us` older than E_i. Each closing covers at most stale/step + 1 buckets.
+ONLINE_SERIES = """
+    WITH
+        {start_s:Int64} * 1000000 AS s0,
+        {step_s:Int64} * 1000000 AS st,
+        {buckets:Int64} AS n,
+        {stale_us:Int64} AS stale,
+        {wm:Int64} AS wm
+    SELECT bucket, toInt64(sum(viewers_online)) AS value
+    FROM
+    (
+        SELECT
+            viewers_online,
+            arrayJoin(arrayConcat(
+                range(
+                    toUInt64(greatest(0, intDiv(obs - s0, st))),
+                    toUInt64(greatest(0, least(n, intDiv(least(ifNull(next_obs, wm), obs + stale, wm) - s0, st))))
+                ),
+                if(next_obs IS NULL AND wm - obs <= stale AND wm >= s0 AND intDiv(wm - s0, st) < n,
+                   [toUInt64(intDiv(wm - s0, st))], [])
+            )) AS bucket
+        FROM
+        (
+            SELECT
+                toUnixTimestamp64Micro(observed_at) AS obs,
+                status,
+                viewers_online,
+                leadInFrame(toNullable(toUnixTimestamp64Micro(observed_at)))
+                    OVER (PARTITION BY session_id ORDER BY minute
+                          ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS next_obs
+            FROM session_minute_increase
+            WHERE {county:Nullable(String)} IS NULL
+               OR session_id IN (SELECT session_id FROM session_latest WHERE county = {county:Nullable(String)})
+        )
+        WHERE status = 'live' AND obs < s0 + n * st AND obs >= s0 - stale
+    )
+    GROUP BY bucket
+"""

@@ -1,0 +1,21 @@
+"""GET /healthz (really asks ClickHouse) and GET /metrics (Prometheus exposition)."""
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from services.api.deps import StoreDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz(store: StoreDep) -> JSONResponse:
+    if store.ping():
+        return JSONResponse({"status": "ok", "clickhouse": "ok"})
+    return JSONResponse({"status": "unavailable", "clickhouse": "unreachable"}, status_code=503)
+
+
+@router.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,32 @@
+"""Serves the API with uvicorn in a background thread (so the aggregator, which owns the
+main thread's event loop and signals, can share one embedded ClickHouse engine)."""
+
+import logging
+import threading
+
+import uvicorn
+from fastapi import FastAPI
+
+log = logging.getLogger(__name__)
+
+
+class ApiServer:
+    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="api", daemon=True)
+        self.url = f"http://{host}:{port}"
+
+    def start(self, timeout_s: float = 15.0) -> None:
+        self._thread.start()
+        for _ in range(int(timeout_s * 20)):
+            if self._server.started:
+                return
+            if not self._thread.is_alive():
+                break
+            threading.Event().wait(0.05)
+        raise RuntimeError(f"the API did not start on {self.url} (is the port in use?)")
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
