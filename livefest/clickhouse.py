@@ -5,6 +5,7 @@
 uses one code path. Callers pass values as server-side parameters, never formatted in.
 """
 
+import copy
 import logging
 import threading
 from collections.abc import Sequence
@@ -61,10 +62,18 @@ class Store:
             raise StoreUnavailable(
                 f"ClickHouse at {redact(dsn)} is unreachable ({exc}); check LIVEFEST_CLICKHOUSE"
             ) from exc
+        self.database: str = self._client.database or "default"
+
+    def in_database(self, database: str) -> "Store":
+        """The same connection, working in another database (tests isolate themselves so)."""
+        view = copy.copy(self)
+        view.database = database
+        return view
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             with self._lock:
+                self._client.database = self.database
                 return fn(*args, **kwargs)
         except OperationalError as exc:
             raise StoreUnavailable(f"ClickHouse at {redact(self.dsn)}: {exc}") from exc

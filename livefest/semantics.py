@@ -172,13 +172,15 @@ def timeseries(
     step: timedelta,
     buckets: int,
     stale_after: timedelta = STALE_AFTER,
+    at: datetime | None = None,
 ) -> list[tuple[datetime, int]]:
     """Buckets [t, t+step) from `start`: a counter's increase, or for `viewers_online` the
     online viewers just before the bucket's end (at the watermark for the bucket holding
-    it, 0 for buckets after it)."""
+    it, 0 for buckets after it). `at` is the watermark, by default that of `snapshots`
+    (pass the city-wide one when `snapshots` are a subset)."""
     snapshots = list(snapshots)
     sessions = by_session(snapshots).values()
-    mark = watermark(snapshots)
+    mark = at if at is not None else watermark(snapshots)
     points = []
     for i in range(buckets):
         t = start + i * step

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     dlq_topic: str = "livefest.snapshots.dlq"
     topic_partitions: int = Field(8, ge=1)
     consumer_group: str = "livefest-aggregator"
+    session_timeout_seconds: float = Field(10.0, ge=6, description="Kafka consumer-group session timeout")
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=0, le=65535)

@@ -20,4 +20,7 @@ def create_app(settings: Settings) -> faust.App:
         table_cleanup_interval=3600,
         producer_acks=-1,
         broker_commit_interval=1.0,
+        # A crashed worker's partitions move to the others after this long (default 60 s).
+        broker_session_timeout=settings.session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
     )

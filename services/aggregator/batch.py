@@ -62,8 +62,8 @@ def build_batch(
 ) -> Batch:
     """Decode every message; valid ones become rows, invalid ones dead letters.
 
-    Lateness is judged against the watermark as it stood before this batch, so a batch
-    that arrives in any order classifies its own snapshots the same way.
+    A snapshot is late when the watermark, as it stood when the snapshot arrived (in
+    delivery order), is ahead of its `observed_at` by more than `late_bound`.
     """
     batch = Batch()
     for message in messages:
@@ -75,6 +75,7 @@ def build_batch(
         observed = decoded.observed_at
         if watermark is not None and watermark - observed > late_bound:
             batch.late += 1
-        if batch.newest is None or observed > batch.newest:
+        if watermark is None or observed > watermark:
+            watermark = observed
             batch.newest = observed
     return batch

@@ -1,0 +1,178 @@
+"""Runs `livefest up --no-simulator` as a child process against the real broker, isolated
+by a unique topic, consumer group, data directory and API port per test."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from kafka import KafkaConsumer, TopicPartition
+
+from livefest import kafka_admin
+from schemas.snapshot import Snapshot
+from services.ingest.publisher import SnapshotPublisher
+
+KAFKA = os.environ.get("LIVEFEST_KAFKA", "127.0.0.1:9092")
+LIVEFEST = Path(sys.executable).with_name("livefest")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str, every_s: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout_s
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except (httpx.HTTPError, OSError) as exc:
+            last = exc
+        time.sleep(every_s)
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what} (last: {last!r})")
+
+
+class Pipeline:
+    """One isolated pipeline (aggregator + API in one process, embedded ClickHouse)."""
+
+    def __init__(self, workdir: Path, extra_env: dict[str, str] | None = None) -> None:
+        tag = uuid.uuid4().hex[:10]
+        self.workdir = workdir
+        self.topic = f"livefest.snapshots.v1.test-{tag}"
+        self.dlq_topic = f"livefest.snapshots.dlq.test-{tag}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "LIVEFEST_KAFKA": KAFKA,
+            "LIVEFEST_DATA_DIR": str(workdir / "data"),
+            "LIVEFEST_SNAPSHOT_TOPIC": self.topic,
+            "LIVEFEST_DLQ_TOPIC": self.dlq_topic,
+            "LIVEFEST_CONSUMER_GROUP": f"livefest-test-{tag}",
+            "LIVEFEST_API_PORT": str(self.port),
+            "LIVEFEST_TOPIC_PARTITIONS": "4",
+            "LIVEFEST_BATCH_SECONDS": "0.1",
+            **(extra_env or {}),
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = workdir / "pipeline.log"
+        self._publisher: SnapshotPublisher | None = None
+
+    # --- lifecycle -------------------------------------------------------------
+    def start(self, timeout_s: float = 90) -> "Pipeline":
+        if not kafka_admin.reachable(KAFKA):
+            raise AssertionError(
+                f"no Kafka broker at {KAFKA}: run `scripts/kafka-local.sh start` (make test does)"
+            )
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [str(LIVEFEST), "up", "--no-simulator"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=self.workdir,
+        )
+        wait_until(self._healthy, timeout_s, f"the pipeline at {self.url} to be healthy (log: {self.log_path})")
+        return self
+
+    def _healthy(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"the pipeline exited with {self.process.returncode}; see {self.log_path}:\n"
+                                 + self.log_path.read_text(errors="replace")[-3000:])
+        return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no final commit, whatever was in flight is lost."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def close(self) -> None:
+        self.stop()
+        if self._publisher:
+            self._publisher.close()
+        try:
+            client = kafka_admin.admin(KAFKA, timeout_s=5)
+            client.delete_topics([self.topic, self.dlq_topic])
+            client.close()
+        except Exception:  # cleanup is best effort; topics are unique per test anyway
+            pass
+
+    # --- traffic ----------------------------------------------------------------
+    @property
+    def publisher(self) -> SnapshotPublisher:
+        if self._publisher is None:
+            kafka_admin.ensure_topics(KAFKA, {self.topic: 4, self.dlq_topic: 1})
+            self._publisher = SnapshotPublisher(KAFKA, self.topic)
+        return self._publisher
+
+    def publish(self, snapshots: Iterable[Snapshot]) -> int:
+        return self.publisher.publish_all(snapshots)
+
+    def publish_raw(self, messages: Iterable[tuple[bytes | None, bytes]]) -> int:
+        count = 0
+        for key, value in messages:
+            self.publisher.publish_raw(key, value)
+            count += 1
+        self.publisher.flush()
+        return count
+
+    # --- reading ----------------------------------------------------------------
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.get(f"{self.url}{path}", timeout=30, **kwargs)
+
+    def json(self, path: str, **kwargs: Any) -> Any:
+        response = self.get(path, **kwargs)
+        assert response.status_code == 200, f"GET {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def wait_for_sessions(self, count: int, timeout_s: float = 60) -> None:
+        wait_until(lambda: self.json("/v1/totals")["sessions"] >= count, timeout_s, f"{count} sessions")
+
+    def committed_and_end_offsets(self) -> list[tuple[int, int]]:
+        """(committed offset of the aggregator's group, end offset) for every partition."""
+        consumer = KafkaConsumer(bootstrap_servers=KAFKA, group_id=self.env["LIVEFEST_CONSUMER_GROUP"],
+                                 enable_auto_commit=False)
+        try:
+            partitions = [TopicPartition(self.topic, p) for p in consumer.partitions_for_topic(self.topic) or []]
+            ends = consumer.end_offsets(partitions)
+            return [(consumer.committed(tp) or 0, ends[tp]) for tp in partitions]
+        finally:
+            consumer.close()
+
+    def consumed_offsets_caught_up(self) -> bool:
+        """True when the aggregator's committed offsets reach the end of every partition."""
+        offsets = self.committed_and_end_offsets()
+        return bool(offsets) and all(committed >= end for committed, end in offsets)
+
+    def some_offsets_committed(self) -> bool:
+        return sum(committed for committed, _ in self.committed_and_end_offsets()) > 0
+
+    def dead_letters(self, expected: int, timeout_s: float = 30) -> list[bytes]:
+        consumer = KafkaConsumer(self.dlq_topic, bootstrap_servers=KAFKA, auto_offset_reset="earliest",
+                                 consumer_timeout_ms=1000, enable_auto_commit=False)
+        found: list[bytes] = []
+        deadline = time.monotonic() + timeout_s
+        try:
+            while len(found) < expected and time.monotonic() < deadline:
+                found.extend(message.value for message in consumer)
+        finally:
+            consumer.close()
+        return found

@@ -1,0 +1,117 @@
+"""Messy snapshot streams for tests, with the truth computed from the contract alone
+(livefest.semantics), never from the pipeline."""
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from livefest import semantics
+from livefest.timeutil import SHANGHAI, rfc3339
+from schemas.snapshot import COUNTIES, PLATFORMS, Snapshot
+
+# Starts 23:50 Shanghai time, so sessions run across midnight into 24 Oct.
+START = datetime(2021, 10, 23, 23, 50, tzinfo=SHANGHAI)
+
+
+def snapshot(**fields: Any) -> Snapshot:
+    base: dict[str, Any] = {
+        "schema": "livefest.snapshot.v1", "platform": "douyin", "session_id": "douyin:s1",
+        "room_id": "room-1", "county": "qingcheng", "special": None, "observed_at": START,
+        "status": "live", "viewers_online": 0, "viewers_total": 0, "orders": 0, "units_sold": 0,
+        "gmv_fen": 0, "products_listed": 1, "categories": (),
+    }
+    base.update(fields)
+    return Snapshot.model_validate(base, strict=False)
+
+
+@dataclass
+class Scenario:
+    snapshots: list[Snapshot] = field(default_factory=list)  # every message, duplicates included, send order
+    garbage: list[bytes] = field(default_factory=list)
+
+    @cached_property
+    def figures(self) -> dict[str, semantics.SessionFigures]:
+        return semantics.all_session_figures(self.snapshots)
+
+    @cached_property
+    def watermark(self) -> datetime:
+        mark = semantics.watermark(self.snapshots)
+        assert mark is not None
+        return mark
+
+
+def messy(seed: int = 1, sessions: int = 24, polls: int = 40) -> Scenario:
+    """Sessions over ~25 minutes across midnight, with duplicates, shuffled order, late
+    snapshots (beyond the 10-minute bound too), downward corrections, ended and stale
+    sessions, and malformed messages."""
+    rng = random.Random(seed)
+    ordered: list[Snapshot] = []
+    for n in range(sessions):
+        county = COUNTIES[n % len(COUNTIES)]
+        platform = PLATFORMS[n % len(PLATFORMS)]
+        special = (None, "launch", "rural", "fashion")[n % 4]
+        sid = f"{platform}:test-{seed}-{n}"
+        begin = START + timedelta(seconds=rng.randint(0, 300))
+        # Every fifth session goes silent early (stale), every fourth ends properly.
+        length = polls // 3 if n % 5 == 0 else polls
+        counters = {"viewers_total": 0, "orders": 0, "units_sold": 0, "gmv_fen": 0}
+        for i in range(length):
+            for key in counters:
+                counters[key] += rng.randint(0, 50 if key != "gmv_fen" else 500_000)
+            if rng.random() < 0.1:  # refund / correction: the platform revises downward
+                counters["gmv_fen"] = max(0, counters["gmv_fen"] - rng.randint(1, 300_000))
+                counters["orders"] = max(0, counters["orders"] - rng.randint(1, 5))
+            ended = n % 4 == 0 and i == length - 1
+            ordered.append(snapshot(
+                platform=platform, session_id=sid, room_id=f"room-{n}", county=county, special=special,
+                observed_at=begin + timedelta(seconds=30 * i + rng.randint(0, 999) / 1000),
+                status="ended" if ended else "live",
+                viewers_online=0 if ended else rng.randint(0, 5000),
+                products_listed=rng.randint(1, 60),
+                categories=tuple(rng.sample(["agri", "apparel", "beauty", "travel", "other"], k=rng.randint(0, 2))),
+                **counters,
+            ))
+    sent = list(ordered)
+    rng.shuffle(sent)  # out of order across and within sessions
+    sent.extend(rng.sample(ordered, k=len(ordered) // 10))  # redelivered duplicates
+    # A few very late snapshots (older than the watermark by more than 10 minutes) arrive last.
+    early = sorted(ordered, key=lambda s: s.observed_at)[:5]
+    for s in early:
+        sent.remove(s)
+    sent.extend(early)
+    garbage = [
+        b"{not json at all",
+        b'{"schema": "livefest.snapshot.v1", "platform": "douyin"}',
+        snapshot(gmv_fen=10).to_json_bytes().replace(b'"gmv_fen":10', b'"gmv_fen":10.5'),
+        b'{"schema": "livefest.snapshot.v2", "session_id": "x"}',
+    ]
+    return Scenario(snapshots=sent, garbage=garbage)
+
+
+def expected_totals(figures: dict[str, semantics.SessionFigures], **filters: str | None) -> dict[str, int]:
+    def keep(f: semantics.SessionFigures) -> bool:
+        return all(
+            value is None or getattr(f, name) == (None if value == "none" else value)
+            for name, value in filters.items()
+        )
+
+    totals = semantics.totals(f for f in figures.values() if keep(f))
+    return {
+        "gmv_fen": totals.gmv_fen, "orders": totals.orders, "units_sold": totals.units_sold,
+        "viewers_total": totals.viewers_total, "viewers_online": totals.viewers_online,
+        "sessions": totals.sessions, "sessions_live": totals.sessions_live,
+    }
+
+
+def expected_session(f: semantics.SessionFigures, watermark: datetime) -> dict[str, Any]:
+    return {
+        "session_id": f.session_id, "room_id": f.room_id, "county": f.county, "platform": f.platform,
+        "special": f.special, "status": f.status, "live": f.live, "gmv_fen": f.gmv_fen, "orders": f.orders,
+        "units_sold": f.units_sold, "viewers_total": f.viewers_total, "viewers_online": f.viewers_online,
+        "peak_viewers_online": f.peak_viewers_online, "products_listed": f.products_listed,
+        "products_listed_max": f.products_listed_max, "categories": list(f.categories),
+        "observed_at": rfc3339(f.observed_at), "first_observed_at": rfc3339(f.first_observed_at),
+        "as_of": rfc3339(watermark),
+    }
