@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from prometheus_client import REGISTRY, CollectorRegistry
 
 from livefest.clickhouse import Store, StoreError, StoreUnavailable
 from livefest.settings import Settings
@@ -16,7 +17,8 @@ from services.api.routes import health, sessions, timeseries, totals
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, store: Store, metrics: ApiMetrics | None = None) -> FastAPI:
+def create_app(settings: Settings, store: Store, registry: CollectorRegistry = REGISTRY) -> FastAPI:
+    """The API over `store`; its metrics (and /metrics) use `registry` (tests pass their own)."""
     app = FastAPI(
         title="livefest API",
         version="1",
@@ -24,7 +26,8 @@ def create_app(settings: Settings, store: Store, metrics: ApiMetrics | None = No
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.metrics = metrics or ApiMetrics.create()
+    app.state.registry = registry
+    app.state.metrics = ApiMetrics.create(registry)
     if not settings.key_scopes:
         log.warning(
             "LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)"

@@ -9,7 +9,6 @@ from livefest.clickhouse import Store
 from livefest.migrate import migrate
 from livefest.settings import Settings
 from services.api.main import create_app
-from services.api.metrics import ApiMetrics
 
 # chdb allows one engine per process, and the engine keeps the first path it was opened
 # with: every engine test shares one store and gets its own database in it.
@@ -36,7 +35,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReque
 
 
 def api_client(store: Store, **settings: object) -> TestClient:
-    app = create_app(Settings(**settings), store, ApiMetrics.create(CollectorRegistry()))
+    app = create_app(Settings(**settings), store, CollectorRegistry())
     return TestClient(app)
 
 

@@ -1,0 +1,33 @@
+import pytest
+from pydantic import ValidationError
+
+from livefest.settings import Settings, parse_api_keys
+
+
+def test_defaults_follow_the_contract(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    for name in ("LIVEFEST_KAFKA", "LIVEFEST_CLICKHOUSE", "LIVEFEST_API_KEYS", "LIVEFEST_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.kafka == "127.0.0.1:9092"
+    assert settings.clickhouse_dsn == f"chdb://{tmp_path / '.livefest' / 'clickhouse'}"
+    assert settings.key_scopes == {} and (settings.api_host, settings.api_port) == ("127.0.0.1", 8000)
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("LIVEFEST_CLICKHOUSE", "http://u:p@ch:8123/livefest")
+    monkeypatch.setenv("LIVEFEST_API_KEYS", "k1:all, k2:yingde")
+    settings = Settings()
+    assert settings.clickhouse_dsn == "http://u:p@ch:8123/livefest" and not settings.clickhouse_is_embedded
+    assert settings.key_scopes == {"k1": "all", "k2": "yingde"}
+
+
+@pytest.mark.parametrize("spec", ["nokey", "k:guangzhou", ":all"])
+def test_malformed_api_keys_fail_at_start_up(monkeypatch: pytest.MonkeyPatch, spec: str):
+    monkeypatch.setenv("LIVEFEST_API_KEYS", spec)
+    with pytest.raises(ValidationError, match="LIVEFEST_API_KEYS"):
+        Settings()
+
+
+def test_key_with_colons_keeps_everything_before_the_scope():
+    assert parse_api_keys("a:b:c:city") == {"a:b:c": "city"}
