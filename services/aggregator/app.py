@@ -20,6 +20,9 @@ def create_app(settings: Settings) -> faust.App:
         table_cleanup_interval=3600,
         producer_acks=-1,
         broker_commit_interval=1.0,
+        # Let a whole batch be prefetched while the previous one is being written.
+        stream_buffer_maxsize=2 * settings.batch_size,
+        broker_max_poll_records=settings.batch_size,
         # A crashed worker's partitions move to the others after this long (default 60 s).
         broker_session_timeout=settings.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
