@@ -33,7 +33,7 @@ class StoreError(RuntimeError):
 
 _retry_transient = retry(
     retry=retry_if_exception_type(StoreUnavailable),
-    wait=wait_exponential_jitter(initial=0.1, max=2.0),
+    wait=wait_exponential_jitter(multiplier=0.1, max=2.0),
     stop=stop_after_attempt(4),
     reraise=True,
 )

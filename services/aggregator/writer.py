@@ -33,7 +33,7 @@ def write_snapshots(
     # alerts fire) rather than dropping data.
     for attempt in Retrying(
         retry=retry_if_exception_type((StoreUnavailable, StoreError)),
-        wait=wait_exponential_jitter(initial=0.2, max=10.0),
+        wait=wait_exponential_jitter(multiplier=0.2, max=10.0),
         before_sleep=on_retry,
         reraise=True,
     ):

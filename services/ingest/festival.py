@@ -118,8 +118,8 @@ def _session_snapshots(plan: SessionPlan, seed: int) -> Iterator[Snapshot]:
             else max(0, int(online + rng.gauss(plan.audience * 0.05, plan.audience * 0.1)))
         )
         online = min(online, plan.audience * 3)
-        viewers_total += rng.randint(0, max(1, online // 4))
-        new_orders = rng.randint(0, max(1, online // 500))
+        viewers_total += rng.randint(0, max(1, online // 20))
+        new_orders = rng.randint(0, max(1, online // 4000))
         orders += new_orders
         new_units = new_orders + rng.randint(0, new_orders)
         units += new_units
