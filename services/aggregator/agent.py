@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import faust
 from faust.types import EventT
+from tenacity import AsyncRetrying, wait_exponential_jitter
 
 from livefest.clickhouse import Store
 from livefest.settings import Settings
@@ -56,7 +57,15 @@ class Aggregator:
         await self._publish_dead_letters(batch)
         if batch.rows:
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, write_snapshots, self.store, batch.rows, self.metrics)
+            write = loop.run_in_executor(None, write_snapshots, self.store, batch.rows, self.metrics)
+            try:
+                await asyncio.shield(write)
+            except asyncio.CancelledError:
+                # Shutting down: Faust acknowledges this batch as the agent unwinds, so the
+                # write must be finished first (a second signal still kills the process).
+                log.info("stopping: finishing the write of %d snapshots first", len(batch.rows))
+                await write
+                raise
         self._advance(batch)
 
     async def _publish_dead_letters(self, batch: Batch) -> None:
@@ -71,12 +80,21 @@ class Aggregator:
                 letter.rejected.reason,
                 letter.rejected.detail,
             )
-            pending.append(
-                await self.dead_letters.send(key=letter.message.key, value=letter.to_json_bytes())
-            )
-        # Wait for the broker's ack: the originals are acknowledged with this batch.
-        if pending:
-            await asyncio.gather(*pending)
+            pending.append(letter)
+        if not pending:
+            return
+        # Wait for the broker's ack, retrying: the originals are acknowledged with this batch,
+        # and an exception escaping the agent would acknowledge them too.
+        async for attempt in AsyncRetrying(
+            wait=wait_exponential_jitter(multiplier=0.2, max=10.0),
+            before_sleep=lambda state: log.warning("dead-letter publish failed, retrying: %s", state.outcome),
+        ):
+            with attempt:
+                sent = [
+                    await self.dead_letters.send(key=letter.message.key, value=letter.to_json_bytes())
+                    for letter in pending
+                ]
+                await asyncio.gather(*sent)
 
     def _advance(self, batch: Batch) -> None:
         if batch.late:
