@@ -94,10 +94,16 @@ class Store:
         names = result.column_names
         return [dict(zip(names, row, strict=True)) for row in result.result_rows]
 
-    def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
+    def insert(
+        self,
+        table: str,
+        rows: Sequence[Sequence[Any]],
+        columns: Sequence[str],
+        settings: dict[str, Any] | None = None,
+    ) -> None:
         """Insert once; the caller owns the retry policy (see the aggregator's writer)."""
         if rows:
-            self._call(self._client.insert, table, rows, column_names=list(columns))
+            self._call(self._client.insert, table, rows, column_names=list(columns), settings=settings)
 
     def ping(self) -> bool:
         try:

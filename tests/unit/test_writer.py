@@ -16,7 +16,7 @@ class FlakyStore:
         self.failures = failures
         self.inserted: list[Sequence[tuple[object, ...]]] = []
 
-    def insert(self, table: str, rows: Sequence[tuple[object, ...]], columns: Sequence[str]) -> None:
+    def insert(self, table: str, rows: Sequence[tuple[object, ...]], columns: Sequence[str], settings=None) -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.inserted.append(rows)
