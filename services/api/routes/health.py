@@ -1,8 +1,8 @@
 """GET /healthz (really asks ClickHouse) and GET /metrics (Prometheus exposition)."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.api.deps import StoreDep
 
@@ -17,5 +17,6 @@ def healthz(store: StoreDep) -> JSONResponse:
 
 
 @router.get("/metrics")
-def metrics() -> Response:
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+def metrics(request: Request) -> Response:
+    """The app's registry: API metrics, festival figures and, in `livefest up`, the aggregator's."""
+    return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
