@@ -45,7 +45,6 @@ class OffsetReader:
                 group_id=group,
                 enable_auto_commit=False,
                 request_timeout_ms=int(timeout_s * 1000) + 1000,
-                api_version_auto_timeout_ms=int(timeout_s * 1000),
             )
         except KafkaError as exc:
             raise BrokerUnavailable(f"LIVEFEST_KAFKA={bootstrap} did not answer ({exc}): {START_HINT}") from exc

@@ -8,7 +8,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
-INSTALL_HINT = "install Debian's prometheus package: `apt-get update && apt-get install -y prometheus` (make install does)"
+INSTALL_HINT = (
+    "install Debian's prometheus package: `apt-get update && apt-get install -y prometheus` (make install does)"
+)
 
 
 def tool(name: str) -> str:
