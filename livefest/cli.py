@@ -46,8 +46,20 @@ def up(no_simulator: bool, speed: float, rooms: int, hours: float, seed: int) ->
 
 
 @main.command()
-def migrate() -> None:
+@click.option(
+    "--print-cluster-ddl",
+    "cluster",
+    metavar="CLUSTER",
+    default=None,
+    help="Print the Replicated*/Distributed variant of every migration for CLUSTER; apply nothing.",
+)
+def migrate(cluster: str | None) -> None:
     """Apply the ClickHouse migrations that are not applied yet."""
+    if cluster:
+        from livefest.cluster_ddl import cluster_ddl
+
+        sys.stdout.write(cluster_ddl(cluster))
+        return
     from livefest.clickhouse import Store
     from livefest.migrate import migrate as run_migrate
 
