@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
+from livefest.dlq import dlq
 from livefest.settings import get_settings
+from livefest.status import status
 
 
 def _logging(verbose: bool) -> None:
@@ -139,6 +141,10 @@ def schema_export(output: Path | None) -> None:
     else:
         sys.stdout.write(text)
 
+
+# Operator commands, each in its own module.
+main.add_command(status)
+main.add_command(dlq)
 
 if __name__ == "__main__":
     main()
