@@ -55,3 +55,13 @@ def test_unknown_statements_and_bad_cluster_names_are_refused():
         convert("ALTER TABLE snapshots ADD COLUMN x UInt8", "festival")
     with pytest.raises(ValueError):
         cluster_ddl("festival; DROP TABLE snapshots")
+
+
+def test_the_migrate_command_prints_it():
+    from click.testing import CliRunner
+
+    from livefest.cli import main
+
+    result = CliRunner().invoke(main, ["migrate", "--print-cluster-ddl", "festival"])
+    assert result.exit_code == 0, result.output
+    assert result.output == cluster_ddl("festival")
