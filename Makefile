@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 
 install: $(STAMP)
 	@scripts/kafka-local.sh install
+	@scripts/install-prometheus.sh
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
+from livefest.dlq import dlq
 from livefest.settings import get_settings
+from livefest.status import status
 
 
 def _logging(verbose: bool) -> None:
@@ -48,8 +50,20 @@ def up(no_simulator: bool, speed: float, rooms: int, hours: float, seed: int) ->
 
 
 @main.command()
-def migrate() -> None:
+@click.option(
+    "--print-cluster-ddl",
+    "cluster",
+    metavar="CLUSTER",
+    default=None,
+    help="Print the Replicated*/Distributed variant of every migration for CLUSTER; apply nothing.",
+)
+def migrate(cluster: str | None) -> None:
     """Apply the ClickHouse migrations that are not applied yet."""
+    if cluster:
+        from livefest.cluster_ddl import cluster_ddl
+
+        sys.stdout.write(cluster_ddl(cluster))
+        return
     from livefest.clickhouse import Store
     from livefest.migrate import migrate as run_migrate
 
@@ -129,6 +143,10 @@ def schema_export(output: Path | None) -> None:
     else:
         sys.stdout.write(text)
 
+
+# Operator commands, each in its own module.
+main.add_command(status)
+main.add_command(dlq)
 
 if __name__ == "__main__":
     main()

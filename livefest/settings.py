@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=0, le=65535)
     aggregator_web_port: int = Field(6066, ge=0, le=65535, description="faust web / metrics port")
+    ingest_metrics_port: int = Field(
+        9108, ge=0, le=65535, description="where `livefest ingest` / `livefest simulate` serve /metrics"
+    )
+    ingest_metrics_url: str | None = Field(
+        None, description="an ingest /metrics URL `livefest status` reads last polls from"
+    )
 
     batch_size: int = Field(5000, ge=1, description="snapshots per ClickHouse write")
     batch_seconds: float = Field(0.25, gt=0, description="longest wait to fill a batch")

@@ -19,6 +19,7 @@ from livefest.clickhouse import Store
 from livefest.settings import Settings
 from livefest.timeutil import from_micros
 from services.aggregator.batch import Batch, Message, build_batch
+from services.aggregator.lag import LagProbe
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.writer import write_snapshots
 
@@ -42,6 +43,7 @@ class Aggregator:
         self.dead_letters = app.topic(settings.dlq_topic)
         self.late_bound = timedelta(seconds=settings.late_bound_seconds)
         app.agent(self.snapshots, name="aggregate", concurrency=1)(self.aggregate)
+        self.lag = LagProbe(app, settings, metrics)
 
     async def aggregate(self, stream: faust.StreamT) -> None:
         await self._load_watermark()

@@ -1,4 +1,8 @@
-"""Every metric the aggregator exports, declared once. Labels are bounded (reason only)."""
+"""Every metric the aggregator exports, declared once (catalogue: deploy/METRICS.md).
+
+Labels are bounded: `reason` (services/aggregator/decode.py REASONS) and `partition`
+(the snapshot topic's partition count).
+"""
 
 from dataclasses import dataclass
 
@@ -15,6 +19,8 @@ class AggregatorMetrics:
     write_errors: Counter
     watermark: Gauge
     last_write: Gauge
+    consumer_lag: Gauge
+    partitions_assigned: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> "AggregatorMetrics":
@@ -60,6 +66,18 @@ class AggregatorMetrics:
             last_write=Gauge(
                 "livefest_aggregator_last_write_timestamp_seconds",
                 "Wall-clock time of the last successful ClickHouse write.",
+                registry=registry,
+            ),
+            consumer_lag=Gauge(
+                "livefest_aggregator_consumer_lag_messages",
+                "Messages in a snapshot-topic partition this worker owns that are not yet "
+                "committed (end offset minus the group's committed offset).",
+                ["partition"],
+                registry=registry,
+            ),
+            partitions_assigned=Gauge(
+                "livefest_aggregator_partitions_assigned",
+                "Snapshot-topic partitions currently assigned to this worker.",
                 registry=registry,
             ),
         )

@@ -7,18 +7,26 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client import CollectorRegistry
 
 from livefest.clickhouse import Store, StoreError, StoreUnavailable
 from livefest.settings import Settings
+from services.api.business import FestivalCollector
 from services.api.metrics import ApiMetrics
 from services.api.routes import health, sessions, timeseries, totals
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, store: Store, registry: CollectorRegistry = REGISTRY) -> FastAPI:
-    """The API over `store`; its metrics (and /metrics) use `registry` (tests pass their own)."""
+def create_app(
+    settings: Settings,
+    store: Store,
+    metrics: ApiMetrics | None = None,
+    registry: CollectorRegistry | None = None,
+) -> FastAPI:
+    """The API. Its metrics, and the festival figures read at scrape time, live on
+    `registry` (default: the one `metrics` was created on, else the global registry);
+    GET /metrics serves that registry."""
     app = FastAPI(
         title="livefest API",
         version="1",
@@ -26,8 +34,11 @@ def create_app(settings: Settings, store: Store, registry: CollectorRegistry = R
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.registry = registry
-    app.state.metrics = ApiMetrics.create(registry)
+    if metrics is None:
+        metrics = ApiMetrics.create(registry) if registry is not None else ApiMetrics.create()
+    app.state.metrics = metrics
+    app.state.registry = registry if registry is not None else metrics.registry
+    app.state.registry.register(FestivalCollector(store, settings.stale_after_seconds))
     if not settings.key_scopes:
         log.warning(
             "LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)"

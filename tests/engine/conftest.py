@@ -35,7 +35,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReque
 
 
 def api_client(store: Store, **settings: object) -> TestClient:
-    app = create_app(Settings(**settings), store, CollectorRegistry())
+    app = create_app(Settings(**settings), store, registry=CollectorRegistry())
     return TestClient(app)
 
 

@@ -18,4 +18,5 @@ def healthz(store: StoreDep) -> JSONResponse:
 
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
+    """The app's registry: API metrics, festival figures and, in `livefest up`, the aggregator's."""
     return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)

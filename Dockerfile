@@ -1,0 +1,20 @@
+# The livefest services (migrate, aggregator, api, ingest, simulate): one image, the
+# command picks the service. See docker-compose.yml and deploy/README.md.
+FROM python:3.11-slim
+
+ENV PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    LIVEFEST_DATA_DIR=/var/lib/livefest
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY livefest ./livefest
+COPY services ./services
+COPY schemas ./schemas
+RUN pip install . \
+    && useradd --system --home-dir /var/lib/livefest --create-home livefest
+
+USER livefest
+ENTRYPOINT ["livefest"]
+CMD ["--help"]

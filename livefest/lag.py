@@ -1,0 +1,83 @@
+"""Consumer lag and topic sizes from Kafka offsets (used by the aggregator and `livefest status`).
+
+Lag is measured against the consumer group's *committed* offsets, because the
+aggregator commits only after ClickHouse accepted a batch: committed lag is the amount
+of data not yet safely in ClickHouse. Reading committed offsets does not join the group,
+so measuring never triggers a rebalance.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from livefest.kafka_admin import START_HINT, BrokerUnavailable
+
+
+@dataclass(frozen=True)
+class PartitionOffsets:
+    partition: int
+    beginning: int
+    end: int
+    committed: int | None
+
+    @property
+    def lag(self) -> int:
+        """Messages not yet committed; a partition never committed counts from its beginning
+        (the aggregator starts there: auto_offset_reset=earliest)."""
+        position = self.beginning if self.committed is None else max(self.committed, self.beginning)
+        return max(0, self.end - position)
+
+    @property
+    def held(self) -> int:
+        """Messages the broker currently holds in this partition."""
+        return max(0, self.end - self.beginning)
+
+
+class OffsetReader:
+    """A kafka-python consumer used only for offset look-ups (never subscribes, never commits)."""
+
+    def __init__(self, bootstrap: str, group: str | None = None, timeout_s: float = 10.0) -> None:
+        try:
+            self._consumer = KafkaConsumer(
+                bootstrap_servers=bootstrap.split(","),
+                group_id=group,
+                enable_auto_commit=False,
+                request_timeout_ms=int(timeout_s * 1000) + 1000,
+            )
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"LIVEFEST_KAFKA={bootstrap} did not answer ({exc}): {START_HINT}") from exc
+        self.group = group
+
+    def partitions(self, topic: str) -> list[int]:
+        return sorted(self._consumer.partitions_for_topic(topic) or [])
+
+    def offsets(self, topic: str, partitions: Iterable[int] | None = None) -> list[PartitionOffsets]:
+        """Beginning, end and (with a group) committed offsets of `partitions` (default: all)."""
+        chosen = sorted(partitions) if partitions is not None else self.partitions(topic)
+        tps = [TopicPartition(topic, p) for p in chosen]
+        if not tps:
+            return []
+        beginnings = self._consumer.beginning_offsets(tps)
+        ends = self._consumer.end_offsets(tps)
+        return [
+            PartitionOffsets(
+                partition=tp.partition,
+                beginning=beginnings[tp],
+                end=ends[tp],
+                committed=self._consumer.committed(tp) if self.group else None,
+            )
+            for tp in tps
+        ]
+
+    def close(self) -> None:
+        self._consumer.close()
+
+
+def total_lag(offsets: Iterable[PartitionOffsets]) -> int:
+    return sum(o.lag for o in offsets)
+
+
+def total_held(offsets: Iterable[PartitionOffsets]) -> int:
+    return sum(o.held for o in offsets)

@@ -1,0 +1,138 @@
+"""`livefest status`: one screen answering "is the pipeline healthy right now?".
+
+Broker reachability, the aggregator group's lag per partition, the watermark (from a
+ClickHouse server, else from the API), the last successful poll per platform (when
+LIVEFEST_INGEST_METRICS_URL points at an ingest /metrics), and the dead letters held.
+Gathering does the I/O; `render` is pure.
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import click
+import httpx
+
+from livefest import kafka_admin
+from livefest.lag import OffsetReader, PartitionOffsets, total_held, total_lag
+from livefest.settings import Settings, get_settings
+
+LAST_SUCCESS = "livefest_ingest_last_success_timestamp_seconds"
+STALE_POLL_S = 120
+
+
+@dataclass
+class Status:
+    kafka: str
+    broker_ok: bool
+    lag: list[PartitionOffsets] = field(default_factory=list)
+    dlq_held: int | None = None
+    watermark: str | None = None
+    watermark_source: str = ""
+    last_polls: dict[str, float] | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return self.broker_ok and not self.problems
+
+
+def gather(settings: Settings) -> Status:
+    status = Status(kafka=settings.kafka, broker_ok=kafka_admin.reachable(settings.kafka))
+    if status.broker_ok:
+        _offsets(settings, status)
+    _watermark(settings, status)
+    if settings.ingest_metrics_url:
+        _last_polls(settings.ingest_metrics_url, status)
+    return status
+
+
+def _offsets(settings: Settings, status: Status) -> None:
+    reader = OffsetReader(settings.kafka, settings.consumer_group)
+    try:
+        status.lag = reader.offsets(settings.snapshot_topic)
+        status.dlq_held = total_held(reader.offsets(settings.dlq_topic))
+    finally:
+        reader.close()
+    if not status.lag:
+        status.problems.append(f"topic {settings.snapshot_topic} does not exist")
+
+
+def _watermark(settings: Settings, status: Status) -> None:
+    try:
+        if not settings.clickhouse_is_embedded:
+            from livefest.clickhouse import Store, redact
+            from services.api import reading
+
+            wm = reading.watermark_us(Store(settings.clickhouse_dsn))
+            status.watermark, status.watermark_source = reading.as_of(wm), redact(settings.clickhouse_dsn)
+            return
+        # The embedded engine belongs to the running process: ask its API instead.
+        url = f"http://{settings.api_host}:{settings.api_port}/v1/totals"
+        keys = [key for key, scope in settings.key_scopes.items() if scope == "all"]
+        headers = {"Authorization": f"Bearer {keys[0]}"} if keys else {}
+        response = httpx.get(url, headers=headers, timeout=5)
+        response.raise_for_status()
+        status.watermark, status.watermark_source = response.json()["as_of"], url
+    except Exception as exc:  # status reports every failure instead of stopping at the first
+        status.problems.append(
+            f"watermark unavailable ({exc}): is the API running (`livefest up` / `livefest api`), "
+            "or set LIVEFEST_CLICKHOUSE to the ClickHouse server"
+        )
+
+
+def _last_polls(url: str, status: Status) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    try:
+        text = httpx.get(url, timeout=5).raise_for_status().text
+    except httpx.HTTPError as exc:
+        status.problems.append(f"ingest metrics at {url} unavailable: {exc}")
+        return
+    status.last_polls = {
+        sample.labels.get("platform", "?"): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == LAST_SUCCESS
+    }
+
+
+def quiet_kafka() -> None:
+    """kafka-python logs every connection at INFO: noise in an operator's terminal."""
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger("kafka").setLevel(logging.WARNING)
+
+
+def render(status: Status, now: float) -> list[str]:
+    """The report, one line per fact, styled for a terminal."""
+    ok, bad = click.style("ok", fg="green"), click.style("FAIL", fg="red", bold=True)
+    lines = [f"broker      {status.kafka}: {'reachable ' + ok if status.broker_ok else 'unreachable ' + bad}"]
+    if status.lag:
+        lines.append(f"lag         {total_lag(status.lag):,} message(s) not yet in ClickHouse")
+        for o in status.lag:
+            committed = "never" if o.committed is None else f"{o.committed:,}"
+            lines.append(f"  partition {o.partition:>3}  lag {o.lag:>9,}  committed {committed:>11}  end {o.end:,}")
+    lines.append(f"watermark   {status.watermark or 'no snapshot yet'}"
+                 + (f"  (from {status.watermark_source})" if status.watermark_source else ""))
+    if status.last_polls is not None:
+        lines.append("last poll   " + ("none reported" if not status.last_polls else "per platform:"))
+        for platform, at in sorted(status.last_polls.items()):
+            age = now - at
+            mark = ok if age <= STALE_POLL_S else click.style(f"stale > {STALE_POLL_S} s", fg="red")
+            lines.append(f"  {platform:<12} {age:>8.0f} s ago  {mark}")
+    if status.dlq_held is not None:
+        colour = "yellow" if status.dlq_held else "green"
+        lines.append("dead letters " + click.style(f"{status.dlq_held:,}", fg=colour) + " held (livefest dlq list)")
+    lines.extend(click.style(f"problem     {p}", fg="red") for p in status.problems)
+    return lines
+
+
+@click.command()
+def status() -> None:
+    """Broker, consumer lag per partition, watermark, last poll per platform, dead letters."""
+    quiet_kafka()
+    report = gather(get_settings())
+    for line in render(report, time.time()):
+        click.echo(line)
+    if not report.healthy:
+        raise SystemExit(1)

@@ -1,0 +1,48 @@
+"""Exports this worker's consumer lag per partition (a Faust timer; measuring runs off the loop).
+
+Each worker reports only the partitions assigned to it, so the series of several workers
+never overlap and `sum(livefest_aggregator_consumer_lag_messages)` is the group's lag.
+A worker that is down reports nothing: the `up` series and its alert cover that case.
+"""
+
+import asyncio
+import logging
+
+import faust
+
+from livefest.lag import OffsetReader
+from livefest.settings import Settings
+from services.aggregator.metrics import AggregatorMetrics
+
+log = logging.getLogger(__name__)
+
+INTERVAL_S = 5.0
+
+
+class LagProbe:
+    def __init__(self, app: faust.App, settings: Settings, metrics: AggregatorMetrics) -> None:
+        self.app = app
+        self.settings = settings
+        self.metrics = metrics
+        self._reader: OffsetReader | None = None
+        app.timer(interval=INTERVAL_S, name="livefest.lag")(self.measure)
+
+    async def measure(self, *_: object) -> None:
+        topic = self.settings.snapshot_topic
+        try:
+            assigned = sorted(tp.partition for tp in self.app.consumer.assignment() if tp.topic == topic)
+            loop = asyncio.get_running_loop()
+            lags = await loop.run_in_executor(None, self._lags, assigned)
+        except Exception as exc:  # a failed measurement must never stop the worker
+            log.warning("could not measure consumer lag: %s", exc)
+            return
+        self.metrics.partitions_assigned.set(len(assigned))
+        # Partitions move between workers on rebalance: drop those no longer ours.
+        self.metrics.consumer_lag.clear()
+        for partition, lag in lags.items():
+            self.metrics.consumer_lag.labels(str(partition)).set(lag)
+
+    def _lags(self, partitions: list[int]) -> dict[int, int]:
+        if self._reader is None:
+            self._reader = OffsetReader(self.settings.kafka, self.settings.consumer_group)
+        return {o.partition: o.lag for o in self._reader.offsets(self.settings.snapshot_topic, partitions)}

@@ -1,0 +1,151 @@
+"""docker-compose.yml against the code: Docker does not run here, so this test holds the
+file to livefest.settings.Settings, the CLI and the Prometheus scrape configuration."""
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from livefest.cli import main as cli
+from livefest.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
+SCRAPE = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+
+# What each livefest command needs set in a multi-machine deployment (the defaults are
+# for one laptop: a broker on 127.0.0.1, an embedded chdb that only one process may open).
+REQUIRED = {
+    "migrate": {"clickhouse"},
+    "aggregator": {"kafka", "clickhouse", "consumer_group", "topic_partitions", "aggregator_web_port"},
+    "api": {"clickhouse", "api_host", "api_port", "api_keys"},
+    "ingest": {"kafka", "ingest_metrics_port"},
+    "simulate": {"kafka", "ingest_metrics_port"},
+}
+METRICS_PORT = {"aggregator": "aggregator_web_port", "api": "api_port", "ingest": "ingest_metrics_port",
+                "simulate": "ingest_metrics_port"}
+SECRET = re.compile(r"PASSWORD|SECRET|KEYS|TOKEN")
+REQUIRED_VAR = re.compile(r"\$\{(\w+):\?[^}]+\}")
+
+
+def livefest_services() -> dict[str, dict[str, Any]]:
+    return {name: s for name, s in SERVICES.items() if s.get("image") == "livefest:latest"}
+
+
+def command(service: dict[str, Any]) -> str:
+    return str(service["command"][0])
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in (service.get("environment") or {}).items()}
+
+
+def substituted(value: str) -> str:
+    """Compose's ${VAR:?message} with a well-formed stand-in value."""
+    return REQUIRED_VAR.sub(lambda m: "k1:all" if m[1].endswith("API_KEYS") else "s3cret", value)
+
+
+def settings_of(service: dict[str, Any]) -> Settings:
+    env = {k.removeprefix("LIVEFEST_").lower(): substituted(v) for k, v in environment(service).items()}
+    return Settings(**env)  # validates every value the way the service will at start-up
+
+
+def test_every_part_of_the_deployment_is_there():
+    assert set(SERVICES) == {"kafka", "topics", "clickhouse", "migrate", "aggregator-1", "aggregator-2", "api",
+                             "ingest", "simulator", "prometheus", "grafana"}
+    assert {command(s) for s in livefest_services().values()} == set(REQUIRED)
+    assert [n for n, s in livefest_services().items() if command(s) == "aggregator"] == ["aggregator-1",
+                                                                                           "aggregator-2"]
+    assert SERVICES["kafka"]["image"].startswith("apache/kafka:")
+    assert SERVICES["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"  # KRaft, no ZooKeeper
+    for command_name in ("migrate", "aggregator", "api"):
+        assert command_name in cli.commands
+
+
+@pytest.mark.parametrize("name", sorted(livefest_services()))
+def test_every_livefest_variable_exists_in_settings_and_is_valid(name: str):
+    fields = {f"LIVEFEST_{field.upper()}" for field in Settings.model_fields}
+    unknown = set(environment(SERVICES[name])) - fields
+    assert not unknown, f"{name}: {sorted(unknown)} are not livefest.settings.Settings fields"
+    settings_of(SERVICES[name])
+
+
+@pytest.mark.parametrize("name", sorted(livefest_services()))
+def test_every_variable_the_command_needs_is_set(name: str):
+    service = SERVICES[name]
+    needed = {f"LIVEFEST_{field.upper()}" for field in REQUIRED[command(service)]}
+    missing = needed - set(environment(service))
+    assert not missing, f"{name} ({command(service)}) needs {sorted(missing)}"
+    settings = settings_of(service)
+    if "kafka" in REQUIRED[command(service)]:
+        host, port = settings.kafka.split(":")
+        assert host == "kafka" and port == "9092"
+        assert "PLAINTEXT://kafka:9092" in SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    if "clickhouse" in REQUIRED[command(service)]:
+        dsn = urlsplit(settings.clickhouse_dsn)
+        assert not settings.clickhouse_is_embedded, "several processes share ClickHouse: use the server"
+        assert (dsn.hostname, dsn.port, dsn.path) == ("clickhouse", 8123, "/livefest")
+        assert dsn.username == SERVICES["clickhouse"]["environment"]["CLICKHOUSE_USER"]
+    if command(service) == "api":
+        assert settings.api_host == "0.0.0.0" and settings.key_scopes
+
+
+def test_no_default_secrets():
+    for name, service in SERVICES.items():
+        for key, value in environment(service).items():
+            if SECRET.search(key):
+                assert REQUIRED_VAR.fullmatch(value), f"{name}.{key} must be ${{VAR:?message}}, not a default"
+            for password in re.findall(r"://[^:/@]+:([^@]+)@", value):
+                assert REQUIRED_VAR.fullmatch(password), f"{name}.{key} embeds a literal password"
+
+
+def test_long_running_services_have_health_checks_and_one_shots_gate_the_rest():
+    one_shots = {"topics", "migrate"}
+    for name, service in SERVICES.items():
+        if name in one_shots:
+            assert service["restart"] == "no"
+        else:
+            assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
+    for name, service in livefest_services().items():
+        if command(service) in ("aggregator", "api"):
+            assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
+
+
+def test_scrape_targets_are_the_services_on_their_configured_ports():
+    scraped: dict[str, str] = {}
+    for job in SCRAPE["scrape_configs"]:
+        for target in job["static_configs"][0]["targets"]:
+            host, port = target.split(":")
+            scraped[host] = job["job_name"]
+            if host == "localhost":
+                continue
+            service = SERVICES[host]
+            settings = settings_of(service)
+            assert int(port) == getattr(settings, METRICS_PORT[command(service)]), target
+            assert job["job_name"] == {"simulate": "simulator"}.get(command(service), command(service))
+    exporting = {name for name, s in livefest_services().items() if command(s) in METRICS_PORT}
+    assert exporting <= set(scraped), f"not scraped: {sorted(exporting - set(scraped))}"
+
+
+def test_prometheus_and_grafana_get_the_shipped_configuration():
+    assert "./deploy/prometheus:/etc/prometheus:ro" in SERVICES["prometheus"]["volumes"]
+    grafana = SERVICES["grafana"]
+    assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in grafana["volumes"]
+    assert "./deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro" in grafana["volumes"]
+    assert "grafana-clickhouse-datasource" in grafana["environment"]["GF_INSTALL_PLUGINS"]
+    provisioning = (ROOT / "deploy" / "grafana" / "provisioning" / "datasources" / "livefest.yml").read_text()
+    for variable in re.findall(r"\$\{(\w+)\}", provisioning):
+        assert variable in grafana["environment"], f"grafana needs {variable} for its data sources"
+    assert "http://prometheus:9090" in provisioning and "prometheus" in SERVICES
+
+
+def test_the_dockerfile_builds_the_livefest_command():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.startswith("#") and "FROM python:3.11-slim" in dockerfile
+    assert "RUN pip install ." in dockerfile and 'ENTRYPOINT ["livefest"]' in dockerfile
+    for package in ("livefest", "services", "schemas"):
+        assert f"COPY {package} ./{package}" in dockerfile

@@ -1,0 +1,76 @@
+"""The Grafana provisioning and dashboards: valid, consistent, and their PromQL parses."""
+
+import yaml
+
+from tests.support.grafana import (
+    CLICKHOUSE_PLUGIN,
+    DASHBOARDS,
+    GRAFANA_DIR,
+    load,
+    panels,
+    provisioned_datasources,
+    queries,
+)
+from tests.support.promtool import promtool
+
+
+def test_two_data_sources_prometheus_and_the_official_clickhouse_plugin():
+    assert provisioned_datasources() == {"prometheus": "prometheus", "clickhouse": CLICKHOUSE_PLUGIN}
+
+
+def test_the_dashboards_are_provisioned_from_their_folder():
+    provider = yaml.safe_load((GRAFANA_DIR / "provisioning" / "dashboards" / "livefest.yml").read_text())
+    assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
+    assert {path.stem for path in DASHBOARDS} == {"operations", "bigscreen"}
+
+
+def test_panel_ids_unique_and_every_datasource_provisioned():
+    uids = set()
+    sources = provisioned_datasources()
+    for path in DASHBOARDS:
+        board = load(path)
+        assert board["uid"] not in uids
+        uids.add(board["uid"])
+        ids = [panel["id"] for panel in panels(board)]
+        assert len(ids) == len(set(ids)), f"{path.name}: duplicate panel ids"
+        for query in queries(path):
+            uid = query.datasource.get("uid")
+            assert uid in sources, f"{path.name} panel {query.panel_id}: unknown datasource {uid!r}"
+            assert query.datasource.get("type") == sources[uid], f"{path.name} panel {query.panel_id}"
+            assert query.text.strip(), f"{path.name} panel {query.panel_id} has an empty query"
+        refs = [(q.panel_id, q.target["refId"]) for q in queries(path)]
+        assert len(refs) == len(set(refs)), f"{path.name}: duplicate refIds in a panel"
+
+
+def test_each_dashboard_shows_what_its_audience_needs():
+    titles = {path.stem: " | ".join(p["title"] for p in panels(load(path))) for path in DASHBOARDS}
+    for needed in ("polling", "lag", "errors", "Freshness", "Dead letters", "Silent"):
+        assert needed in titles["operations"], needed
+    for needed in ("City GMV", "Orders", "County ranking", "GMV by platform", "Viewers online", "Specials"):
+        assert needed in titles["bigscreen"], needed
+
+
+def test_every_prometheus_panel_query_parses(tmp_path):
+    rules = [
+        {"record": f"panel:{query.dashboard.replace('-', '_')}:{query.panel_id}_{query.target['refId']}",
+         "expr": query.text}
+        for path in DASHBOARDS
+        for query in queries(path)
+        if query.datasource["type"] == "prometheus"
+    ]
+    assert len(rules) >= 15
+    rules_file = tmp_path / "panels.yml"
+    rules_file.write_text(yaml.safe_dump({"groups": [{"name": "panels", "rules": rules}]}))
+    result = promtool("check", "rules", str(rules_file))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_committed_dashboards_are_what_the_builder_produces(tmp_path):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(GRAFANA_DIR / "build_dashboards.py"), str(tmp_path)], check=True)
+    for path in DASHBOARDS:
+        assert (tmp_path / path.name).read_text() == path.read_text(), (
+            f"{path} is stale: run `python deploy/grafana/build_dashboards.py`"
+        )

@@ -1,0 +1,53 @@
+"""A real Prometheus scrapes a running pipeline with the shipped rules; the festival
+figures read back through its HTTP API equal the API's own figures."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.pipeline import Pipeline, wait_until
+from tests.support.prometheus import Prometheus
+from tests.support.scenario import messy
+
+
+@pytest.fixture
+def prometheus(pipeline: Pipeline, tmp_path: Path) -> Iterator[Prometheus]:
+    # `livefest up` serves the aggregator's metrics and the API's on one /metrics.
+    workdir = tmp_path / "prometheus"
+    workdir.mkdir()
+    server = Prometheus(workdir, {"api": [f"127.0.0.1:{pipeline.port}"]}).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_city_gmv_by_county_through_prometheus_equals_the_api(pipeline: Pipeline, prometheus: Prometheus):
+    scenario = messy(seed=31, sessions=27, polls=20)
+    pipeline.publish(scenario.snapshots)
+    wait_until(pipeline.consumed_offsets_caught_up, 90, "the aggregator to commit every offset")
+    counties = {row["county"]: row for row in pipeline.json("/v1/counties")["counties"]}
+    want = {county: row["gmv_fen"] for county, row in counties.items() if row["sessions"]}
+    assert sum(want.values()) == pipeline.json("/v1/totals")["gmv_fen"] > 0
+
+    def gmv_by_county() -> dict[str, int] | None:
+        result = prometheus.query("sum by (county) (livefest_festival_gmv_fen)")
+        got = {sample["metric"]["county"]: int(sample["value"][1]) for sample in result}
+        return got if got == want else None
+
+    wait_until(gmv_by_county, 30, f"Prometheus to report GMV by county = {want}", every_s=0.5)
+    city = prometheus.query("sum(livefest_festival_gmv_fen)")
+    assert int(city[0]["value"][1]) == sum(want.values())
+    orders = prometheus.query("sum(livefest_festival_orders)")
+    assert int(orders[0]["value"][1]) == pipeline.json("/v1/totals")["orders"]
+
+    # The pipeline's health is there too, and the shipped rules are loaded and evaluated.
+    up = prometheus.query('up{job="api"}')
+    assert [s["value"][1] for s in up] == ["1"]
+    wait_until(lambda: prometheus.query("sum(livefest_aggregator_partitions_assigned) == 4"), 20, "the lag probe")
+    lag = prometheus.query("sum(livefest_aggregator_consumer_lag_messages)")
+    assert int(lag[0]["value"][1]) == 0
+    groups = prometheus.api("rules")["groups"]
+    rules = [rule for group in groups for rule in group["rules"]]
+    assert len(rules) >= 10 and all(rule["health"] in ("ok", "unknown") for rule in rules), rules

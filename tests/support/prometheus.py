@@ -1,0 +1,71 @@
+"""Runs a real Prometheus (Debian's binary) on a private port and data directory."""
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from tests.support.pipeline import free_port, wait_until
+from tests.support.promtool import PROMETHEUS_DIR, tool
+
+
+class Prometheus:
+    """The shipped rules and scrape config, with targets pointed at this machine's services."""
+
+    def __init__(self, workdir: Path, targets: dict[str, list[str]], interval_s: float = 1.0) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        shipped = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+        shipped["global"].update(scrape_interval=f"{interval_s:g}s", evaluation_interval=f"{interval_s:g}s")
+        shipped["rule_files"] = [str(PROMETHEUS_DIR / pattern) for pattern in shipped["rule_files"]]
+        jobs = {job["job_name"]: job for job in shipped["scrape_configs"]}
+        shipped["scrape_configs"] = [
+            {**jobs[name], "static_configs": [{"targets": hosts}]} for name, hosts in targets.items()
+        ]
+        self.config = workdir / "prometheus.yml"
+        self.config.write_text(yaml.safe_dump(shipped))
+        self.log_path = workdir / "prometheus.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 30) -> "Prometheus":
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                tool("prometheus"),
+                f"--config.file={self.config}",
+                f"--storage.tsdb.path={self.workdir / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--storage.tsdb.retention.time=1h",
+            ],
+            stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir,
+        )
+        wait_until(self._ready, timeout_s, f"Prometheus at {self.url} (log: {self.log_path})")
+        return self
+
+    def _ready(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"prometheus exited:\n{self.log_path.read_text(errors='replace')[-2000:]}")
+        return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
+
+    def api(self, path: str, **params: Any) -> Any:
+        response = httpx.get(f"{self.url}/api/v1/{path}", params=params, timeout=10)
+        body = response.json()
+        assert body.get("status") == "success", f"{path} {params}: {body}"
+        return body["data"]
+
+    def query(self, promql: str) -> list[dict[str, Any]]:
+        data = self.api("query", query=promql)
+        assert data["resultType"] == "vector"
+        return list(data["result"])
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

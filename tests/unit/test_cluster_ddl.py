@@ -1,0 +1,67 @@
+"""The replicated/sharded DDL is generated from every migration (no hand-kept copy)."""
+
+import re
+
+import pytest
+
+from livefest.cluster_ddl import UnsupportedStatement, cluster_ddl, convert
+from livefest.migrate import available
+
+
+def statements(script: str) -> list[str]:
+    return [s.strip() for s in re.split(r";\s*$", script, flags=re.MULTILINE) if s.strip()]
+
+
+def test_every_migration_statement_converts():
+    for migration in available():
+        for statement in migration.statements():
+            assert convert(statement, "festival")
+
+
+def test_every_table_becomes_replicated_local_plus_distributed():
+    script = cluster_ddl("festival")
+    tables = [t for m in available() for t in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", m.sql)]
+    assert tables, "the migrations create tables"
+    for table in tables:
+        assert re.search(rf"CREATE TABLE IF NOT EXISTS {table}_local ON CLUSTER festival\b", script), table
+        assert f"'/clickhouse/tables/{{shard}}/{{database}}/{table}_local', '{{replica}}'" in script, table
+        assert (f"CREATE TABLE IF NOT EXISTS {table} ON CLUSTER festival AS {table}_local\n"
+                f"ENGINE = Distributed(festival, currentDatabase(), {table}_local, cityHash64(session_id))") in script
+    assert not re.search(r"ENGINE = (?!Replicated|Distributed)", script), "a non-replicated engine is left"
+    assert "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/snapshots_local', '{replica}', " \
+           "kafka_offset)" in script
+
+
+def test_materialized_views_read_and_write_shard_local_tables():
+    script = cluster_ddl("festival")
+    views = re.findall(r"CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) ON CLUSTER festival TO (\w+) AS(.*?);",
+                       script, flags=re.S)
+    assert len(views) == sum(m.sql.count("CREATE MATERIALIZED VIEW") for m in available()) >= 2
+    for _, target, body in views:
+        assert target.endswith("_local")
+        assert re.findall(r"FROM (\w+)", body) == ["snapshots_local"]
+
+
+def test_every_statement_is_on_the_cluster_and_every_migration_is_named():
+    script = cluster_ddl("festival")
+    for statement in statements(script):
+        assert " ON CLUSTER festival" in statement, statement[:120]
+    for migration in available():
+        assert f"-- {migration.version:04d}_{migration.name}" in script
+
+
+def test_unknown_statements_and_bad_cluster_names_are_refused():
+    with pytest.raises(UnsupportedStatement):
+        convert("ALTER TABLE snapshots ADD COLUMN x UInt8", "festival")
+    with pytest.raises(ValueError):
+        cluster_ddl("festival; DROP TABLE snapshots")
+
+
+def test_the_migrate_command_prints_it():
+    from click.testing import CliRunner
+
+    from livefest.cli import main
+
+    result = CliRunner().invoke(main, ["migrate", "--print-cluster-ddl", "festival"])
+    assert result.exit_code == 0, result.output
+    assert result.output == cluster_ddl("festival")
