@@ -128,5 +128,9 @@ def schema_export(output: Path | None) -> None:
         sys.stdout.write(text)
 
 
+from livefest.results_cli import rebuild  # noqa: E402  (registered last: commands of their own module)
+
+main.add_command(rebuild)
+
 if __name__ == "__main__":
     main()
