@@ -128,9 +128,10 @@ def schema_export(output: Path | None) -> None:
         sys.stdout.write(text)
 
 
-from livefest.results_cli import rebuild  # noqa: E402  (registered last: commands of their own module)
+from livefest.results_cli import rebuild, report  # noqa: E402  (registered last: commands of their own module)
 
 main.add_command(rebuild)
+main.add_command(report)
 
 if __name__ == "__main__":
     main()
