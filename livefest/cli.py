@@ -113,15 +113,19 @@ def replay(speed: float, rooms: int, hours: float, seed: int, clean: bool) -> No
 
 @main.group()
 def schema() -> None:
-    """The exported JSON Schema of livefest.snapshot.v1."""
+    """The exported JSON Schemas of livefest.snapshot.v1 and livefest.topicstats.v1."""
 
 
 @schema.command("export")
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="Default: stdout.")
-def schema_export(output: Path | None) -> None:
-    from schemas.export import snapshot_json_schema
+@click.option(
+    "--event", type=click.Choice(["snapshot", "topicstats"]), default="snapshot", show_default=True
+)
+def schema_export(output: Path | None, event: str) -> None:
+    from schemas.export import snapshot_json_schema, topic_stats_json_schema
 
-    text = json.dumps(snapshot_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    exported = snapshot_json_schema() if event == "snapshot" else topic_stats_json_schema()
+    text = json.dumps(exported, indent=2, ensure_ascii=False) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
     else:

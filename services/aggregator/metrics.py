@@ -1,4 +1,7 @@
-"""Every metric the aggregator exports, declared once. Labels are bounded (reason only)."""
+"""Every metric the aggregator exports, declared once. Labels are bounded (reason only).
+
+batch_size, write_seconds, write_errors and last_write cover both writers (snapshots and
+hashtag readings)."""
 
 from dataclasses import dataclass
 
@@ -15,6 +18,8 @@ class AggregatorMetrics:
     write_errors: Counter
     watermark: Gauge
     last_write: Gauge
+    topicstats_consumed: Counter
+    topicstats_rejected: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> "AggregatorMetrics":
@@ -60,6 +65,17 @@ class AggregatorMetrics:
             last_write=Gauge(
                 "livefest_aggregator_last_write_timestamp_seconds",
                 "Wall-clock time of the last successful ClickHouse write.",
+                registry=registry,
+            ),
+            topicstats_consumed=Counter(
+                "livefest_aggregator_topicstats_consumed_total",
+                "Hashtag reading messages (livefest.topicstats.v1) read from Kafka (valid and invalid).",
+                registry=registry,
+            ),
+            topicstats_rejected=Counter(
+                "livefest_aggregator_topicstats_rejected_total",
+                "Invalid hashtag reading messages sent to their dead-letter topic, by reason.",
+                ["reason"],
                 registry=registry,
             ),
         )

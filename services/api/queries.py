@@ -33,6 +33,17 @@ TOTALS = f"SELECT {_FIGURES} FROM ({_SESSIONS_AT_WATERMARK})"
 
 TOTALS_BY_COUNTY = f"SELECT county, {_FIGURES} FROM ({_SESSIONS_AT_WATERMARK}) GROUP BY county"
 
+TOTALS_BY_SPECIAL = f"SELECT special, {_FIGURES} FROM ({_SESSIONS_AT_WATERMARK}) GROUP BY special"
+
+# A special's hashtag reads: the newest reading of the topic per platform (migration 0005),
+# summed over platforms.
+SPECIAL_READS = """
+    SELECT special, toInt64(sum(reads)) AS reads, toUnixTimestamp64Micro(max(observed_at)) AS read_us
+    FROM topic_latest
+    WHERE topic = {topic:String}
+    GROUP BY special
+"""
+
 # --- as of an event time T: recomputed from the raw snapshots with observed_at <= T ---------
 # The same newest-by-(observed_at, kafka_offset) rule as session_state (migration 0002), but
 # over the raw store, so the answer is what the figures were when the watermark stood at T.

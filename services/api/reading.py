@@ -83,3 +83,15 @@ def session(
         first_observed_at=rfc3339(from_micros(row["first_observed_at_us"])),
         as_of=as_of(wm),
     )
+
+
+def totals_by_special(store: Store, params: dict[str, Any]) -> dict[str, Figures]:
+    """Figures per special code ('' = outside every special)."""
+    rows = store.dicts(queries.TOTALS_BY_SPECIAL, params)
+    return {row.pop("special"): Figures(**row) for row in rows}
+
+
+def special_reads(store: Store, topic: str) -> dict[str, tuple[int, int]]:
+    """special -> (reads, newest reading's observed_at in unix microseconds)."""
+    rows = store.rows(queries.SPECIAL_READS, {"topic": topic})
+    return {special: (int(reads), int(read_us)) for special, reads, read_us in rows}

@@ -14,7 +14,9 @@ from livefest.rebuild import derived_tables, rebuild
 from livefest.timeutil import rfc3339
 from schemas.snapshot import COUNTIES, PLATFORMS, SPECIALS
 from tests.engine.test_api_figures import insert
+from tests.engine.test_report import insert_readings
 from tests.support.checks import assert_api_matches
+from tests.support.hashtag_scenario import messy_readings
 from tests.support.scenario import expected_totals, messy
 
 pytestmark = pytest.mark.engine
@@ -70,7 +72,7 @@ def test_as_of_before_the_first_snapshot_and_bad_values(store: Store, client: Te
 
 def all_answers(client: TestClient, scenario_watermark: datetime, session_ids: list[str]) -> dict[str, Any]:
     """Every API answer worth comparing, keyed by path."""
-    paths = ["/v1/totals", "/v1/counties", *(f"/v1/totals?county={c}" for c in COUNTIES),
+    paths = ["/v1/totals", "/v1/counties", "/v1/specials", *(f"/v1/totals?county={c}" for c in COUNTIES),
              *(f"/v1/totals?platform={p}" for p in PLATFORMS), *(f"/v1/totals?special={s}" for s in SPECIALS),
              *(f"/v1/sessions/{sid}" for sid in session_ids)]
     end = scenario_watermark.replace(second=0, microsecond=0) + timedelta(minutes=2)
@@ -83,13 +85,16 @@ def all_answers(client: TestClient, scenario_watermark: datetime, session_ids: l
 def test_rebuild_reproduces_every_derived_table_and_answer(store: Store, client: TestClient):
     scenario = messy(seed=23, sessions=16, polls=24)
     insert(store, scenario)
+    insert_readings(store, messy_readings(seed=23, polls=10))
     targets = {t.target for t in derived_tables(store)}
-    assert {"session_state", "session_minute"} <= targets
+    assert targets == set(DIGESTS)
     before = all_answers(client, scenario.watermark, sorted(scenario.figures))
     tables_before = {t: _table_digest(store, t) for t in targets}
 
-    store.command("TRUNCATE TABLE session_state")  # a lost or damaged derived table
+    store.command("TRUNCATE TABLE session_state")  # lost or damaged derived tables
+    store.command("TRUNCATE TABLE topic_state")
     assert _ok(client, "/v1/totals")["sessions"] == 0
+    assert _ok(client, "/v1/specials")["specials"][0]["reads"] == 0
 
     rebuilt = rebuild(store)
     assert {t.target for t in rebuilt} == targets
@@ -100,10 +105,13 @@ def test_rebuild_reproduces_every_derived_table_and_answer(store: Store, client:
     assert all_answers(client, scenario.watermark, sorted(scenario.figures)) == before
 
 
+# Each derived table's finalised content (merged aggregate states), independent of its parts.
+DIGESTS = {
+    "session_state": "SELECT * FROM session_latest ORDER BY session_id",
+    "session_minute": "SELECT * FROM session_minute_increase ORDER BY session_id, minute",
+    "topic_state": "SELECT * FROM topic_latest ORDER BY platform, topic, special",
+}
+
+
 def _table_digest(store: Store, table: str) -> list[tuple[Any, ...]]:
-    """The table's finalised content (merged aggregate states), independent of its parts."""
-    if table == "session_state":
-        return store.rows("SELECT * FROM session_latest ORDER BY session_id")
-    if table == "session_minute":
-        return store.rows("SELECT * FROM session_minute_increase ORDER BY session_id, minute")
-    return store.rows(f"SELECT * FROM {table}_latest ORDER BY ALL")
+    return store.rows(DIGESTS[table])
