@@ -132,10 +132,11 @@ def schema_export(output: Path | None, event: str) -> None:
         sys.stdout.write(text)
 
 
-from livefest.results_cli import rebuild, report  # noqa: E402  (registered last: commands of their own module)
+from livefest.results_cli import rebuild, reconcile, report  # noqa: E402  (commands of their own module)
 
 main.add_command(rebuild)
 main.add_command(report)
+main.add_command(reconcile)
 
 if __name__ == "__main__":
     main()

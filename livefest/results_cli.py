@@ -47,3 +47,38 @@ def report(fmt: str, output: Path, start: str | None, end: str | None, top: int)
     built = make_report(store, period, top=top, stale_after_s=settings.stale_after_seconds, show_progress=True)
     written = WRITERS[fmt](built, output)
     click.echo(f"wrote {fmt} report to {written}")
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--platform", default=None, help="The export's platform (default: detected from its columns).")
+@click.option("--tolerance-fen", default=100, show_default=True, type=click.IntRange(min=0),
+              help="GMV differences up to this many fen are not reported.")  # fmt: skip
+@click.option("--output", type=click.Path(path_type=Path), default=None,
+              help="Also write the results report with its reconciliation sheet (.xlsx, .html or a CSV folder).")
+def reconcile(file: Path, platform: str | None, tolerance_fen: int, output: Path | None) -> None:
+    """Import a platform's settled export (CSV or xlsx; formats in schemas/settlements/), store
+    it as the official figures of its sessions, and list the differences from the live figures."""
+    from livefest.clickhouse import Store
+    from livefest.migrate import migrate
+    from services.reconcile.parse import SettlementError
+    from services.reconcile.run import reconcile as run_reconcile
+    from services.report.format_differences import difference_lines
+    from services.report.model import Period
+    from services.report.run import WRITERS, make_report
+
+    settings = get_settings()
+    store = Store(settings.clickhouse_dsn)
+    migrate(store)
+    try:
+        outcome = run_reconcile(store, file, platform, tolerance_fen)
+    except (SettlementError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"imported {len(outcome.rows)} settled session(s) from {file.name} ({outcome.format} format)")
+    for line in difference_lines(outcome.differences):
+        click.echo(line)
+    click.echo(f"{len(outcome.differences)} difference(s) beyond a GMV tolerance of {tolerance_fen} fen")
+    if output is not None:
+        fmt = "xlsx" if output.suffix == ".xlsx" else "html" if output.suffix == ".html" else "csv"
+        built = make_report(store, Period(), stale_after_s=settings.stale_after_seconds, show_progress=True)
+        click.echo(f"wrote {fmt} report to {WRITERS[fmt](built, output)}")
