@@ -86,7 +86,8 @@ def test_bad_file_is_refused_whole_with_every_line_named(tmp_path: Path):
 
 
 def test_compare_reports_exactly_what_differs():
-    live = {sid: Live(sid, "douyin", "yingde", 10_000, 10, 12) for sid in ("douyin:a", "douyin:b", "douyin:c", "douyin:d")}
+    ids = ("douyin:a", "douyin:b", "douyin:c", "douyin:d")
+    live = {sid: Live(sid, "douyin", "yingde", 10_000, 10, 12) for sid in ids}
     settled = [
         Settled("douyin:a", "douyin", 10_000 - 100, 10, 12, 100, "f"),  # within tolerance
         Settled("douyin:b", "douyin", 10_000 - 101, 10, 12, 100, "f"),  # beyond
