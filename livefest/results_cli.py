@@ -13,14 +13,24 @@ from livefest.settings import get_settings
 
 
 @click.command()
-def rebuild() -> None:
+@click.option(
+    "--from-topic", is_flag=True,
+    help="Also refill the raw tables from the Kafka topics' start (stop the aggregator first).",
+)  # fmt: skip
+def rebuild(from_topic: bool) -> None:
     """Recompute every derived table from the raw stores (identical figures afterwards)."""
     from livefest.clickhouse import Store
     from livefest.migrate import migrate
     from livefest.rebuild import rebuild as run_rebuild
+    from livefest.topic_rebuild import rebuild_from_topics
 
-    store = Store(get_settings().clickhouse_dsn)
+    settings = get_settings()
+    store = Store(settings.clickhouse_dsn)
     migrate(store)
+    if from_topic:
+        for table, rows in rebuild_from_topics(store, settings).items():
+            click.echo(f"refilled {table} with {rows} rows from Kafka (derived tables through their views)")
+        return
     for table in run_rebuild(store):
         click.echo(f"rebuilt {table.target} from the SELECT of {table.view}")
 
