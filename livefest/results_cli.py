@@ -28,8 +28,8 @@ def rebuild(from_topic: bool) -> None:
     store = Store(settings.clickhouse_dsn)
     migrate(store)
     if from_topic:
-        for table, rows in rebuild_from_topics(store, settings).items():
-            click.echo(f"refilled {table} with {rows} rows from Kafka (derived tables through their views)")
+        for name, rows in rebuild_from_topics(store, settings).items():
+            click.echo(f"refilled {name} with {rows} rows from Kafka (derived tables through their views)")
         return
     for table in run_rebuild(store):
         click.echo(f"rebuilt {table.target} from the SELECT of {table.view}")

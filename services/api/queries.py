@@ -47,7 +47,8 @@ SPECIAL_READS = """
 # --- as of an event time T: recomputed from the raw snapshots with observed_at <= T ---------
 # The same newest-by-(observed_at, kafka_offset) rule as session_state (migration 0002), but
 # over the raw store, so the answer is what the figures were when the watermark stood at T.
-# Inner columns are renamed so that the outer aliases cannot shadow them.
+# Inner columns are renamed so that the outer aliases cannot shadow them. Costs a scan of
+# the raw snapshots up to T (partitioned by month), fine for an on-demand historical question.
 _AS_OF = "observed_at <= fromUnixTimestamp64Micro({as_of_us:Int64}, 'UTC')"
 
 WATERMARK_AS_OF = f"""

@@ -1,6 +1,7 @@
 """What a results report is made of: the figures read from the store (input) and the
 tables every output format renders (output). Pure data; money is integer fen."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -106,7 +107,7 @@ class Table:
     zh: str
     en: str
     columns: tuple[Column, ...]
-    rows: list[tuple[object, ...]]
+    rows: Sequence[tuple[object, ...]]
     total: tuple[object, ...] | None = None
     note: str = ""
 

@@ -64,7 +64,8 @@ def viewers_curve(
     store: Store, period: Period, mark: datetime | None, stale_after_s: int
 ) -> list[tuple[datetime, int]]:
     """City-wide online viewers over the period (at most CURVE_POINTS whole-minute steps),
-    with the API's own timeseries query."""
+    with the API's own timeseries query. `mark` must be the store's watermark (not the
+    period's): that query relies on it being the newest snapshot of all."""
     if mark is None:
         return []
     first_us, _ = store.rows(queries.FIRST_OBSERVED)[0]
@@ -107,5 +108,5 @@ def figures(
         hashtag_reads=step(hashtag_reads(store, period)),
         settled=done,
         live_totals={sid: live[sid] for sid in done if sid in live},
-        viewers_curve=step(viewers_curve(store, period, mark, stale_after_s)),
+        viewers_curve=step(viewers_curve(store, period, watermark(store, Period()), stale_after_s)),
     )

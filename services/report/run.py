@@ -1,5 +1,6 @@
 """`livefest report`: read the figures, build the tables, write the chosen format."""
 
+import io
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,22 +50,10 @@ def make_report(
     store: Store, period: Period, *, top: int = 20, stale_after_s: int = 120, show_progress: bool = False
 ) -> Report:
     with click.progressbar(
-        length=read.READ_STEPS + 1, label="reading figures", file=None if show_progress else _Null()
+        length=read.READ_STEPS + 1, label="reading figures", file=None if show_progress else io.StringIO()
     ) as bar:
         figures = read.figures(store, period, stale_after_s, tick=lambda: bar.update(1))
         report = build_report(figures, datetime.now(UTC), top=top)
         bar.update(1)
     return report
 
-
-class _Null:
-    """Where the progress bar goes when nobody watches (tests, pipes)."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from livefest import semantics
 from livefest.clickhouse import Store
 from schemas.snapshot import COUNTIES, PLATFORMS, SPECIALS
 from schemas.topic_stats import TopicStats
@@ -137,3 +138,16 @@ def test_html_is_offline_and_shows_the_same_tables(store: Store, festival: Any):
         next(c for c in report.table("by_county").columns if c.key == "gmv_yuan"))]
     fen = int(str(total_gmv))
     assert f"{fen // 100:,}.{fen % 100:02d}" in page
+
+
+@pytest.mark.parametrize("which", sorted(PERIODS))
+def test_viewers_curve_matches_the_contract(store: Store, festival: tuple[Scenario, list[TopicStats]], which: str):
+    scenario, _ = festival
+    curve = make_report(store, PERIODS[which]).viewers_curve
+    assert len(curve) >= 5
+    step = curve[1][0] - curve[0][0]
+    assert step.total_seconds() % 60 == 0
+    expected = semantics.timeseries(scenario.snapshots, "viewers_online", curve[0][0], step, len(curve),
+                                    at=scenario.watermark)
+    assert curve == expected
+    assert any(value > 0 for _, value in curve)

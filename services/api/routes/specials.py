@@ -32,14 +32,14 @@ def get_specials(store: StoreDep, settings: SettingsDep, access: AccessDep) -> S
     result = []
     for special in SPECIALS:
         target = HASHTAG_TARGETS[special]
-        got, read_us = reads.get(special, (0, None))
+        got, read_us = reads.get(special, (0, -1))
         bp = progress_bp(got, target)
         result.append(
             SpecialFigures(
                 **(figures.get(special) or _ZERO).model_dump(),
                 special=special, topic=FESTIVAL_HASHTAG, target=target, reads=got,
                 progress_bp=bp, progress=percent_text(bp),
-                reads_as_of=rfc3339(from_micros(read_us)) if read_us is not None else None,
+                reads_as_of=rfc3339(from_micros(read_us)) if special in reads else None,
             )  # fmt: skip
         )
     return Specials(specials=result, as_of=reading.as_of(wm))
