@@ -129,15 +129,19 @@ def replay(speed: float, rooms: int, hours: float, seed: int, clean: bool) -> No
 
 @main.group()
 def schema() -> None:
-    """The exported JSON Schema of livefest.snapshot.v1."""
+    """The exported JSON Schemas of livefest.snapshot.v1 and livefest.topicstats.v1."""
 
 
 @schema.command("export")
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="Default: stdout.")
-def schema_export(output: Path | None) -> None:
-    from schemas.export import snapshot_json_schema
+@click.option(
+    "--event", type=click.Choice(["snapshot", "topicstats"]), default="snapshot", show_default=True
+)
+def schema_export(output: Path | None, event: str) -> None:
+    from schemas.export import snapshot_json_schema, topic_stats_json_schema
 
-    text = json.dumps(snapshot_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    exported = snapshot_json_schema() if event == "snapshot" else topic_stats_json_schema()
+    text = json.dumps(exported, indent=2, ensure_ascii=False) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
     else:
@@ -147,6 +151,12 @@ def schema_export(output: Path | None) -> None:
 # Operator commands, each in its own module.
 main.add_command(status)
 main.add_command(dlq)
+
+from livefest.results_cli import rebuild, reconcile, report  # noqa: E402  (commands of their own module)
+
+main.add_command(rebuild)
+main.add_command(report)
+main.add_command(reconcile)
 
 if __name__ == "__main__":
     main()

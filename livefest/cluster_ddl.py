@@ -4,10 +4,12 @@
 migration it emits
   - `t_local ON CLUSTER`, engine `Replicated<Engine>('/clickhouse/tables/{shard}/{database}/t_local', '{replica}', …)`
     (the `{shard}`/`{replica}` macros come from each server's config), and
-  - `t ON CLUSTER AS t_local ENGINE = Distributed(CLUSTER, currentDatabase(), t_local, cityHash64(session_id))`,
-so the application keeps reading and writing `t`. Every table is keyed by `session_id`,
-and sharding by it keeps each session's rows, state and minutes on one shard: the
-per-session aggregates stay exact, and cross-shard reads only add sums.
+  - `t ON CLUSTER AS t_local ENGINE = Distributed(CLUSTER, currentDatabase(), t_local, cityHash64(<first sort key>))`,
+so the application keeps reading and writing `t`. A table is sharded by the first column
+of its sorting key — `session_id` for the snapshot tables, `platform` for the hashtag
+readings — so a raw table and the state its views derive from it agree on the shard of
+every key: each session's rows, state and minutes stay on one shard, the per-key
+aggregates stay exact, and cross-shard reads only add sums.
 Materialized views run on each shard, reading the local raw table and writing the local
 target (an insert into the Distributed `snapshots` lands in `snapshots_local` on one
 shard and triggers that shard's views). Plain views are created on every node and read
@@ -23,7 +25,7 @@ _CREATE_TABLE = re.compile(rf"^CREATE TABLE IF NOT EXISTS ({_NAME})\s*\n", re.MU
 _ENGINE = re.compile(r"ENGINE\s*=\s*(\w*MergeTree)(?:\(([^)]*)\))?")
 _CREATE_MV = re.compile(rf"^CREATE MATERIALIZED VIEW IF NOT EXISTS ({_NAME}) TO ({_NAME}) AS", re.MULTILINE)
 _CREATE_VIEW = re.compile(rf"^CREATE VIEW IF NOT EXISTS ({_NAME}) AS", re.MULTILINE)
-SHARDING_KEY = "cityHash64(session_id)"
+_ORDER_BY = re.compile(rf"^ORDER BY\s*\(?\s*({_NAME})", re.MULTILINE)
 
 
 class UnsupportedStatement(ValueError):
@@ -74,10 +76,13 @@ def _table(body: str, cluster: str, *, distributed: bool, name: str) -> str:
     )
     if not distributed:
         return replicated
+    key = _ORDER_BY.search(body)
+    if key is None:
+        raise UnsupportedStatement(f"table {name} has no ORDER BY to shard by")
     return (
         f"{replicated};\n\n"
         f"CREATE TABLE IF NOT EXISTS {name} ON CLUSTER {cluster} AS {local}\n"
-        f"ENGINE = Distributed({cluster}, currentDatabase(), {local}, {SHARDING_KEY})"
+        f"ENGINE = Distributed({cluster}, currentDatabase(), {local}, cityHash64({key[1]}))"
     )
 
 

@@ -21,6 +21,7 @@ from services.aggregator import worker
 from services.api import reading
 from services.api.main import create_app
 from services.api.server import ApiServer
+from services.ingest import hashtags
 from services.ingest.festival import Festival
 from services.ingest.publisher import SnapshotPublisher
 from services.ingest.replay import Disorder, disordered, replay
@@ -46,7 +47,12 @@ def up(settings: Settings, options: UpOptions) -> None:
     try:
         kafka_admin.ensure_topics(
             settings.kafka,
-            {settings.snapshot_topic: settings.topic_partitions, settings.dlq_topic: 1},
+            {
+                settings.snapshot_topic: settings.topic_partitions,
+                settings.dlq_topic: 1,
+                settings.topicstats_topic: settings.topic_partitions,
+                settings.topicstats_dlq_topic: 1,
+            },
         )
         store = Store(settings.clickhouse_dsn)
         applied = migrate(store)
@@ -56,6 +62,7 @@ def up(settings: Settings, options: UpOptions) -> None:
         click.echo(f"API listening on {api.url}  (try {api.url}/v1/totals, docs at {api.url}/docs)")
         if options.simulate:
             threads.append(_start_simulator(settings, options, stop))
+            threads.append(_start_hashtag_simulator(settings, options, stop))
         threads.append(_start_status_line(store, settings, options.status_every_s, stop))
         click.echo("aggregator starting; Ctrl-C stops everything")
         worker.run(worker.build(settings, store))
@@ -105,6 +112,28 @@ def _start_simulator(
             publisher.close()
 
     thread = threading.Thread(target=run, name="simulator", daemon=True)
+    thread.start()
+    return thread
+
+
+def _start_hashtag_simulator(
+    settings: Settings, options: UpOptions, stop: threading.Event
+) -> threading.Thread:
+    """Interim publisher of hashtag readings (services/ingest/hashtags.py) until the Douyin
+    adapter publishes them from the simulated back office."""
+    festival = Festival(
+        seed=options.seed, rooms=options.rooms, duration=timedelta(hours=options.hours)
+    )
+
+    def run() -> None:
+        publisher = SnapshotPublisher(settings.kafka, settings.topicstats_topic)
+        try:
+            replay(publisher, hashtags.outgoing(hashtags.hashtag_readings(festival)),
+                   festival.start, options.speed, stop)  # fmt: skip
+        finally:
+            publisher.close()
+
+    thread = threading.Thread(target=run, name="hashtag-simulator", daemon=True)
     thread.start()
     return thread
 

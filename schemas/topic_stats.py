@@ -8,9 +8,10 @@ that platform; identity is (platform, topic, observed_at); the newest reading st
 as for the snapshot counters (a decrease is a correction).
 """
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from schemas.snapshot import MAX_SAFE_INTEGER, Platform, Special
 
@@ -31,6 +32,15 @@ class TopicStats(BaseModel):
     special: Special
     observed_at: AwareDatetime
     reads: Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
+
+    @field_validator("observed_at")
+    @classmethod
+    def _within_range(cls, value: datetime) -> datetime:
+        # As for snapshots: ClickHouse DateTime64 covers 1900..2299; anything else is a broken
+        # clock, and a row ClickHouse refuses would stall the writer that retries it.
+        if not 2000 <= value.year <= 2200:
+            raise ValueError("timestamp year must be between 2000 and 2200")
+        return value
 
     def to_json_bytes(self) -> bytes:
         return self.model_dump_json(by_alias=True).encode()

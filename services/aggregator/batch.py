@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from services.aggregator.decode import Rejected, decode
-from services.aggregator.rows import snapshot_row
+from services.aggregator.decode import Rejected, decode, decode_topic_stats
+from services.aggregator.rows import snapshot_row, topic_stats_row
 
 
 @dataclass(frozen=True)
@@ -78,4 +78,17 @@ def build_batch(
         if watermark is None or observed > watermark:
             watermark = observed
             batch.newest = observed
+    return batch
+
+
+def build_topic_stats_batch(messages: Sequence[Message], received_at: datetime) -> Batch:
+    """Decode hashtag readings; valid ones become `topic_stats` rows, invalid ones dead
+    letters. Readings do not move the snapshot watermark."""
+    batch = Batch()
+    for message in messages:
+        decoded = decode_topic_stats(message.value)
+        if isinstance(decoded, Rejected):
+            batch.dead_letters.append(DeadLetter(message, decoded, received_at))
+        else:
+            batch.rows.append(topic_stats_row(decoded, message.partition, message.offset, received_at))
     return batch

@@ -1,7 +1,8 @@
 """Every metric the aggregator exports, declared once (catalogue: deploy/METRICS.md).
 
 Labels are bounded: `reason` (services/aggregator/decode.py REASONS) and `partition`
-(the snapshot topic's partition count).
+(the snapshot topic's partition count). batch_size, write_seconds, write_errors and
+last_write cover both writers (snapshots and hashtag readings).
 """
 
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ class AggregatorMetrics:
     last_write: Gauge
     consumer_lag: Gauge
     partitions_assigned: Gauge
+    topicstats_consumed: Counter
+    topicstats_rejected: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> "AggregatorMetrics":
@@ -78,6 +81,17 @@ class AggregatorMetrics:
             partitions_assigned=Gauge(
                 "livefest_aggregator_partitions_assigned",
                 "Snapshot-topic partitions currently assigned to this worker.",
+                registry=registry,
+            ),
+            topicstats_consumed=Counter(
+                "livefest_aggregator_topicstats_consumed_total",
+                "Hashtag reading messages (livefest.topicstats.v1) read from Kafka (valid and invalid).",
+                registry=registry,
+            ),
+            topicstats_rejected=Counter(
+                "livefest_aggregator_topicstats_rejected_total",
+                "Invalid hashtag reading messages sent to their dead-letter topic, by reason.",
+                ["reason"],
                 registry=registry,
             ),
         )

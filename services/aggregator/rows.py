@@ -1,8 +1,9 @@
-"""Snapshot -> the row inserted into the `snapshots` table (migration 0001). Pure."""
+"""Events -> the rows inserted into `snapshots` (migration 0001) and `topic_stats` (0005). Pure."""
 
 from datetime import UTC, datetime
 
 from schemas.snapshot import Snapshot
+from schemas.topic_stats import TopicStats
 
 SNAPSHOT_COLUMNS = (
     "session_id",
@@ -47,5 +48,33 @@ def snapshot_row(
         snapshot.products_listed,
         list(snapshot.categories),
         snapshot.polled_at.astimezone(UTC) if snapshot.polled_at else None,
+        received_at,
+    )
+
+
+TOPIC_STATS_COLUMNS = (
+    "platform",
+    "topic",
+    "special",
+    "observed_at",
+    "kafka_partition",
+    "kafka_offset",
+    "reads",
+    "received_at",
+)
+
+
+def topic_stats_row(
+    stats: TopicStats, partition: int, offset: int, received_at: datetime
+) -> tuple[object, ...]:
+    """TopicStats -> the row inserted into the `topic_stats` table (migration 0005)."""
+    return (
+        stats.platform,
+        stats.topic,
+        stats.special,
+        stats.observed_at.astimezone(UTC),
+        partition,
+        offset,
+        stats.reads,
         received_at,
     )

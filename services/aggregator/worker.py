@@ -9,13 +9,16 @@ from livefest.settings import Settings
 from services.aggregator.agent import Aggregator
 from services.aggregator.app import create_app
 from services.aggregator.metrics import AggregatorMetrics
+from services.aggregator.topic_agent import TopicStatsAggregator
 
 log = logging.getLogger(__name__)
 
 
 def build(settings: Settings, store: Store, metrics: AggregatorMetrics | None = None) -> faust.App:
     app = create_app(settings)
-    Aggregator(app, settings, store, metrics or AggregatorMetrics.create())
+    metrics = metrics or AggregatorMetrics.create()
+    Aggregator(app, settings, store, metrics)
+    TopicStatsAggregator(app, settings, store, metrics)
     return app
 
 

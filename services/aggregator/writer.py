@@ -13,7 +13,7 @@ from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
 
 from livefest.clickhouse import Store, StoreError, StoreUnavailable
 from services.aggregator.metrics import AggregatorMetrics
-from services.aggregator.rows import SNAPSHOT_COLUMNS
+from services.aggregator.rows import SNAPSHOT_COLUMNS, TOPIC_STATS_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,23 @@ INSERT_SETTINGS = {"optimize_on_insert": 0}
 def write_snapshots(
     store: Store, rows: Sequence[tuple[object, ...]], metrics: AggregatorMetrics
 ) -> None:
+    write_rows(store, "snapshots", SNAPSHOT_COLUMNS, rows, metrics)
+
+
+def write_topic_stats(
+    store: Store, rows: Sequence[tuple[object, ...]], metrics: AggregatorMetrics
+) -> None:
+    write_rows(store, "topic_stats", TOPIC_STATS_COLUMNS, rows, metrics)
+
+
+def write_rows(
+    store: Store,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[object, ...]],
+    metrics: AggregatorMetrics,
+) -> None:
+    """Insert one batch into `table`, retrying until ClickHouse accepts it."""
     started = time.perf_counter()
 
     def on_retry(state: object) -> None:
@@ -43,7 +60,7 @@ def write_snapshots(
         reraise=True,
     ):
         with attempt:
-            store.insert("snapshots", rows, SNAPSHOT_COLUMNS, settings=INSERT_SETTINGS)
+            store.insert(table, rows, columns, settings=INSERT_SETTINGS)
     metrics.write_seconds.observe(time.perf_counter() - started)
     metrics.batch_size.observe(len(rows))
     metrics.last_write.set_to_current_time()

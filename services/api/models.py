@@ -26,6 +26,21 @@ class Counties(BaseModel):
     as_of: str | None
 
 
+class SpecialFigures(Figures):
+    special: str
+    topic: str
+    target: int  # hashtag read target
+    reads: int  # sum over platforms of each platform's newest reading of the topic
+    progress_bp: int  # reads / target in basis points, rounded down: 10000 = 100.00 %
+    progress: str  # the same as a percentage with two decimals, e.g. "12.34%"
+    reads_as_of: str | None  # newest reading's observed_at, RFC 3339; null before any
+
+
+class Specials(BaseModel):
+    specials: list[SpecialFigures]
+    as_of: str | None
+
+
 class Session(BaseModel):
     session_id: str
     room_id: str

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import HTTPException, Query
 
 from livefest.semantics import METRICS
-from livefest.timeutil import parse_rfc3339
+from livefest.timeutil import parse_rfc3339, to_micros
 from schemas.snapshot import COUNTIES, PLATFORMS, SPECIALS
 
 _STEP = re.compile(r"^(\d+)\s*([smhd]?)$")
@@ -63,3 +63,21 @@ def instant(value: str, name: str) -> datetime:
             f"{name} {value!r} must fall on a whole minute (figures are kept per minute)"
         )
     return parsed
+
+
+def as_of(
+    value: Annotated[
+        str | None,
+        Query(
+            alias="as_of",
+            description="event time T (RFC 3339): the figures as they stood when the watermark was at T",
+        ),
+    ] = None,
+) -> int | None:
+    """`as_of` as unix microseconds (any instant, not only whole minutes), or None."""
+    if value is None:
+        return None
+    try:
+        return to_micros(parse_rfc3339(value))
+    except ValueError as exc:
+        raise bad_request(f"as_of: {exc}") from exc

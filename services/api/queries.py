@@ -33,6 +33,68 @@ TOTALS = f"SELECT {_FIGURES} FROM ({_SESSIONS_AT_WATERMARK})"
 
 TOTALS_BY_COUNTY = f"SELECT county, {_FIGURES} FROM ({_SESSIONS_AT_WATERMARK}) GROUP BY county"
 
+TOTALS_BY_SPECIAL = f"SELECT special, {_FIGURES} FROM ({_SESSIONS_AT_WATERMARK}) GROUP BY special"
+
+# A special's hashtag reads: the newest reading of the topic per platform (migration 0005),
+# summed over platforms.
+SPECIAL_READS = """
+    SELECT special, toInt64(sum(reads)) AS reads, toUnixTimestamp64Micro(max(observed_at)) AS read_us
+    FROM topic_latest
+    WHERE topic = {topic:String}
+    GROUP BY special
+"""
+
+# --- as of an event time T: recomputed from the raw snapshots with observed_at <= T ---------
+# The same newest-by-(observed_at, kafka_offset) rule as session_state (migration 0002), but
+# over the raw store, so the answer is what the figures were when the watermark stood at T.
+# Inner columns are renamed so that the outer aliases cannot shadow them. Costs a scan of
+# the raw snapshots up to T (partitioned by month), fine for an on-demand historical question.
+_AS_OF = "observed_at <= fromUnixTimestamp64Micro({as_of_us:Int64}, 'UTC')"
+
+WATERMARK_AS_OF = f"""
+    SELECT toUnixTimestamp64Micro(max(observed_at)) AS wm, count() AS n
+    FROM snapshots WHERE {_AS_OF}
+"""
+
+_SESSIONS_AS_OF = f"""
+    SELECT
+        *,
+        status = 'live'
+            AND {{wm:Int64}} - toUnixTimestamp64Micro(observed_at) <= {{stale_us:Int64}} AS live
+    FROM
+    (
+        SELECT
+            session_id,
+            argMax(c, v)  AS county,
+            argMax(p, v)  AS platform,
+            argMax(sp, v) AS special,
+            argMax(st, v) AS status,
+            argMax(vo, v) AS viewers_online,
+            argMax(vt, v) AS viewers_total,
+            argMax(o, v)  AS orders,
+            argMax(u, v)  AS units_sold,
+            argMax(g, v)  AS gmv_fen,
+            max(t)        AS observed_at
+        FROM
+        (
+            SELECT
+                session_id, toString(county) AS c, toString(platform) AS p, toString(special) AS sp,
+                toString(status) AS st, viewers_online AS vo, viewers_total AS vt, orders AS o,
+                units_sold AS u, gmv_fen AS g, observed_at AS t, (observed_at, kafka_offset) AS v
+            FROM snapshots
+            WHERE {_AS_OF}
+        )
+        GROUP BY session_id
+    )
+    WHERE ({{county:Nullable(String)}} IS NULL OR county = {{county:Nullable(String)}})
+      AND ({{platform:Nullable(String)}} IS NULL OR platform = {{platform:Nullable(String)}})
+      AND ({{special:Nullable(String)}} IS NULL OR special = {{special:Nullable(String)}})
+"""
+
+TOTALS_AS_OF = f"SELECT {_FIGURES} FROM ({_SESSIONS_AS_OF})"
+
+TOTALS_BY_COUNTY_AS_OF = f"SELECT county, {_FIGURES} FROM ({_SESSIONS_AS_OF}) GROUP BY county"
+
 SESSION = f"""
     SELECT
         session_id, room_id, county, platform, special, status, live,

@@ -8,9 +8,13 @@ from services.api import queries
 from services.api.models import CountyFigures, Figures, Session
 
 
-def watermark_us(store: Store) -> int | None:
-    """The greatest observed_at over all sessions, or None before the first snapshot."""
-    wm, sessions = store.rows(queries.WATERMARK)[0]
+def watermark_us(store: Store, as_of_us: int | None = None) -> int | None:
+    """The greatest observed_at over all sessions (at or before `as_of_us` when given),
+    or None before the first snapshot."""
+    if as_of_us is None:
+        wm, sessions = store.rows(queries.WATERMARK)[0]
+    else:
+        wm, sessions = store.rows(queries.WATERMARK_AS_OF, {"as_of_us": as_of_us})[0]
     return int(wm) if sessions else None
 
 
@@ -24,8 +28,11 @@ def filters(
     county: str | None = None,
     platform: str | None = None,
     special: str | None = None,
+    as_of_us: int | None = None,
 ) -> dict[str, Any]:
-    return {
+    """Query parameters; with `as_of_us`, the figures are recomputed from the raw snapshots
+    observed at or before that instant (and `wm` must be the watermark at that instant)."""
+    params: dict[str, Any] = {
         "wm": wm or 0,
         "stale_us": stale_us,
         "county": county,
@@ -33,16 +40,19 @@ def filters(
         # Stored as '' for sessions outside every special; the API calls that `none`.
         "special": "" if special == "none" else special,
     }
+    if as_of_us is not None:
+        params["as_of_us"] = as_of_us
+    return params
 
 
 def totals(store: Store, params: dict[str, Any]) -> Figures:
-    return Figures(**store.dicts(queries.TOTALS, params)[0])
+    sql = queries.TOTALS_AS_OF if "as_of_us" in params else queries.TOTALS
+    return Figures(**store.dicts(sql, params)[0])
 
 
 def totals_by_county(store: Store, params: dict[str, Any]) -> dict[str, CountyFigures]:
-    return {
-        row["county"]: CountyFigures(**row) for row in store.dicts(queries.TOTALS_BY_COUNTY, params)
-    }
+    sql = queries.TOTALS_BY_COUNTY_AS_OF if "as_of_us" in params else queries.TOTALS_BY_COUNTY
+    return {row["county"]: CountyFigures(**row) for row in store.dicts(sql, params)}
 
 
 def session(
@@ -73,3 +83,15 @@ def session(
         first_observed_at=rfc3339(from_micros(row["first_observed_at_us"])),
         as_of=as_of(wm),
     )
+
+
+def totals_by_special(store: Store, params: dict[str, Any]) -> dict[str, Figures]:
+    """Figures per special code ('' = outside every special)."""
+    rows = store.dicts(queries.TOTALS_BY_SPECIAL, params)
+    return {row.pop("special"): Figures(**row) for row in rows}
+
+
+def special_reads(store: Store, topic: str) -> dict[str, tuple[int, int]]:
+    """special -> (reads, newest reading's observed_at in unix microseconds)."""
+    rows = store.rows(queries.SPECIAL_READS, {"topic": topic})
+    return {special: (int(reads), int(read_us)) for special, reads, read_us in rows}

@@ -51,6 +51,8 @@ class Pipeline:
         self.workdir = workdir
         self.topic = f"livefest.snapshots.v1.test-{tag}"
         self.dlq_topic = f"livefest.snapshots.dlq.test-{tag}"
+        self.topicstats_topic = f"livefest.topicstats.v1.test-{tag}"
+        self.topicstats_dlq_topic = f"livefest.topicstats.dlq.test-{tag}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -59,6 +61,8 @@ class Pipeline:
             "LIVEFEST_DATA_DIR": str(workdir / "data"),
             "LIVEFEST_SNAPSHOT_TOPIC": self.topic,
             "LIVEFEST_DLQ_TOPIC": self.dlq_topic,
+            "LIVEFEST_TOPICSTATS_TOPIC": self.topicstats_topic,
+            "LIVEFEST_TOPICSTATS_DLQ_TOPIC": self.topicstats_dlq_topic,
             "LIVEFEST_CONSUMER_GROUP": f"livefest-test-{tag}",
             "LIVEFEST_API_PORT": str(self.port),
             "LIVEFEST_TOPIC_PARTITIONS": "4",
@@ -110,7 +114,7 @@ class Pipeline:
             self._publisher.close()
         try:
             client = kafka_admin.admin(KAFKA, timeout_s=5)
-            client.delete_topics([self.topic, self.dlq_topic])
+            client.delete_topics([self.topic, self.dlq_topic, self.topicstats_topic, self.topicstats_dlq_topic])
             client.close()
         except Exception:  # cleanup is best effort; topics are unique per test anyway
             pass
@@ -125,6 +129,20 @@ class Pipeline:
 
     def publish(self, snapshots: Iterable[Snapshot]) -> int:
         return self.publisher.publish_all(snapshots)
+
+    def publish_topic_stats(self, messages: Iterable[tuple[bytes | None, bytes]]) -> int:
+        """Raw (key, value) messages to the hashtag-readings topic."""
+        kafka_admin.ensure_topics(KAFKA, {self.topicstats_topic: 4, self.topicstats_dlq_topic: 1})
+        publisher = SnapshotPublisher(KAFKA, self.topicstats_topic)
+        try:
+            count = 0
+            for key, value in messages:
+                publisher.publish_raw(key, value)
+                count += 1
+            publisher.flush()
+            return count
+        finally:
+            publisher.close()
 
     def publish_raw(self, messages: Iterable[tuple[bytes | None, bytes]]) -> int:
         count = 0
@@ -146,27 +164,28 @@ class Pipeline:
     def wait_for_sessions(self, count: int, timeout_s: float = 60) -> None:
         wait_until(lambda: self.json("/v1/totals")["sessions"] >= count, timeout_s, f"{count} sessions")
 
-    def committed_and_end_offsets(self) -> list[tuple[int, int]]:
+    def committed_and_end_offsets(self, topic: str | None = None) -> list[tuple[int, int]]:
         """(committed offset of the aggregator's group, end offset) for every partition."""
+        topic = topic or self.topic
         consumer = KafkaConsumer(bootstrap_servers=KAFKA, group_id=self.env["LIVEFEST_CONSUMER_GROUP"],
                                  enable_auto_commit=False)
         try:
-            partitions = [TopicPartition(self.topic, p) for p in consumer.partitions_for_topic(self.topic) or []]
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
             ends = consumer.end_offsets(partitions)
             return [(consumer.committed(tp) or 0, ends[tp]) for tp in partitions]
         finally:
             consumer.close()
 
-    def consumed_offsets_caught_up(self) -> bool:
+    def consumed_offsets_caught_up(self, topic: str | None = None) -> bool:
         """True when the aggregator's committed offsets reach the end of every partition."""
-        offsets = self.committed_and_end_offsets()
+        offsets = self.committed_and_end_offsets(topic)
         return bool(offsets) and all(committed >= end for committed, end in offsets)
 
     def some_offsets_committed(self) -> bool:
         return sum(committed for committed, _ in self.committed_and_end_offsets()) > 0
 
-    def dead_letters(self, expected: int, timeout_s: float = 30) -> list[bytes]:
-        consumer = KafkaConsumer(self.dlq_topic, bootstrap_servers=KAFKA, auto_offset_reset="earliest",
+    def dead_letters(self, expected: int, timeout_s: float = 30, topic: str | None = None) -> list[bytes]:
+        consumer = KafkaConsumer(topic or self.dlq_topic, bootstrap_servers=KAFKA, auto_offset_reset="earliest",
                                  consumer_timeout_ms=1000, enable_auto_commit=False)
         found: list[bytes] = []
         deadline = time.monotonic() + timeout_s

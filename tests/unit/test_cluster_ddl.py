@@ -25,8 +25,9 @@ def test_every_table_becomes_replicated_local_plus_distributed():
     for table in tables:
         assert re.search(rf"CREATE TABLE IF NOT EXISTS {table}_local ON CLUSTER festival\b", script), table
         assert f"'/clickhouse/tables/{{shard}}/{{database}}/{table}_local', '{{replica}}'" in script, table
+        key = "platform" if table.startswith("topic_") else "session_id"
         assert (f"CREATE TABLE IF NOT EXISTS {table} ON CLUSTER festival AS {table}_local\n"
-                f"ENGINE = Distributed(festival, currentDatabase(), {table}_local, cityHash64(session_id))") in script
+                f"ENGINE = Distributed(festival, currentDatabase(), {table}_local, cityHash64({key}))") in script
     assert not re.search(r"ENGINE = (?!Replicated|Distributed)", script), "a non-replicated engine is left"
     assert "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/snapshots_local', '{replica}', " \
            "kafka_offset)" in script
@@ -37,9 +38,10 @@ def test_materialized_views_read_and_write_shard_local_tables():
     views = re.findall(r"CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) ON CLUSTER festival TO (\w+) AS(.*?);",
                        script, flags=re.S)
     assert len(views) == sum(m.sql.count("CREATE MATERIALIZED VIEW") for m in available()) >= 2
+    sources = {"session_state_local": "snapshots_local", "session_minute_local": "snapshots_local",
+               "topic_state_local": "topic_stats_local"}
     for _, target, body in views:
-        assert target.endswith("_local")
-        assert re.findall(r"FROM (\w+)", body) == ["snapshots_local"]
+        assert re.findall(r"FROM (\w+)", body) == [sources[target]], target
 
 
 def test_every_statement_is_on_the_cluster_and_every_migration_is_named():

@@ -30,11 +30,16 @@ def get_totals(
     county: Annotated[str | None, Depends(params.county)],
     platform: Annotated[str | None, Depends(params.platform)],
     special: Annotated[str | None, Depends(params.special)],
+    as_of_us: Annotated[int | None, Depends(params.as_of)],
 ) -> Totals:
-    """City-wide figures at the watermark, or those of one county / platform / special."""
+    """City-wide figures at the watermark, or those of one county / platform / special.
+    With `as_of=T`, the figures as they stood at event time T: only snapshots observed at
+    or before T count, and `as_of` in the answer is the watermark at T."""
     access.check_county(county)
-    wm = reading.watermark_us(store)
-    query = reading.filters(wm, settings.stale_after_seconds * 1_000_000, county, platform, special)
+    wm = reading.watermark_us(store, as_of_us)
+    query = reading.filters(
+        wm, settings.stale_after_seconds * 1_000_000, county, platform, special, as_of_us
+    )
     figures = reading.totals(store, query)
     return Totals(**figures.model_dump(), as_of=reading.as_of(wm))
 
@@ -46,11 +51,15 @@ def get_counties(
     access: AccessDep,
     platform: Annotated[str | None, Depends(params.platform)],
     special: Annotated[str | None, Depends(params.special)],
+    as_of_us: Annotated[int | None, Depends(params.as_of)],
 ) -> Counties:
-    """All nine county-level units (the city's own rooms under `city`), zeros included."""
+    """All nine county-level units (the city's own rooms under `city`), zeros included;
+    `as_of=T` as for /v1/totals."""
     access.check_county(None)
-    wm = reading.watermark_us(store)
-    query = reading.filters(wm, settings.stale_after_seconds * 1_000_000, None, platform, special)
+    wm = reading.watermark_us(store, as_of_us)
+    query = reading.filters(
+        wm, settings.stale_after_seconds * 1_000_000, None, platform, special, as_of_us
+    )
     found = reading.totals_by_county(store, query)
     return Counties(
         counties=[found.get(code) or CountyFigures(county=code, **_ZERO) for code in COUNTIES],

@@ -1,0 +1,94 @@
+"""The Commerce Bureau's commands: `livefest report`, `livefest reconcile`, `livefest rebuild`.
+
+Registered on the main group in livefest/cli.py. With the embedded engine (chdb), these
+open the data directory themselves: run them while `livefest up` is stopped, or point
+LIVEFEST_CLICKHOUSE at a ClickHouse server.
+"""
+
+from pathlib import Path
+
+import click
+
+from livefest.settings import get_settings
+
+
+@click.command()
+@click.option(
+    "--from-topic", is_flag=True,
+    help="Also refill the raw tables from the Kafka topics' start (stop the aggregator first).",
+)  # fmt: skip
+def rebuild(from_topic: bool) -> None:
+    """Recompute every derived table from the raw stores (identical figures afterwards)."""
+    from livefest.clickhouse import Store
+    from livefest.migrate import migrate
+    from livefest.rebuild import rebuild as run_rebuild
+    from livefest.topic_rebuild import rebuild_from_topics
+
+    settings = get_settings()
+    store = Store(settings.clickhouse_dsn)
+    migrate(store)
+    if from_topic:
+        for name, rows in rebuild_from_topics(store, settings).items():
+            click.echo(f"refilled {name} with {rows} rows from Kafka (derived tables through their views)")
+        return
+    for table in run_rebuild(store):
+        click.echo(f"rebuilt {table.target} from the SELECT of {table.view}")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "html", "csv"]), default="xlsx", show_default=True)
+@click.option(
+    "--output", type=click.Path(path_type=Path), required=True,
+    help="The .xlsx / .html file, or for csv a directory (one file per view).",
+)  # fmt: skip
+@click.option("--from", "start", default=None, help="Period start: RFC 3339 (whole minute) or YYYY-MM-DD (Shanghai).")
+@click.option("--to", "end", default=None, help="Period end, excluded: RFC 3339 (whole minute) or YYYY-MM-DD.")
+@click.option("--top", default=20, show_default=True, help="Sessions on the top-sessions sheet.")
+def report(fmt: str, output: Path, start: str | None, end: str | None, top: int) -> None:
+    """The results report (成绩汇总) by county, special, platform and day, plus the top sessions."""
+    from livefest.clickhouse import Store
+    from livefest.migrate import migrate
+    from services.report.run import WRITERS, make_report, period_of
+
+    settings = get_settings()
+    period = period_of(start, end)
+    store = Store(settings.clickhouse_dsn)
+    migrate(store)
+    built = make_report(store, period, top=top, stale_after_s=settings.stale_after_seconds, show_progress=True)
+    written = WRITERS[fmt](built, output)
+    click.echo(f"wrote {fmt} report to {written}")
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--platform", default=None, help="The export's platform (default: detected from its columns).")
+@click.option("--tolerance-fen", default=100, show_default=True, type=click.IntRange(min=0),
+              help="GMV differences up to this many fen are not reported.")  # fmt: skip
+@click.option("--output", type=click.Path(path_type=Path), default=None,
+              help="Also write the results report with its reconciliation sheet (.xlsx, .html or a CSV folder).")
+def reconcile(file: Path, platform: str | None, tolerance_fen: int, output: Path | None) -> None:
+    """Import a platform's settled export (CSV or xlsx; formats in schemas/settlements/), store
+    it as the official figures of its sessions, and list the differences from the live figures."""
+    from livefest.clickhouse import Store
+    from livefest.migrate import migrate
+    from services.reconcile.parse import SettlementError
+    from services.reconcile.run import reconcile as run_reconcile
+    from services.report.format_differences import difference_lines
+    from services.report.model import Period
+    from services.report.run import WRITERS, make_report
+
+    settings = get_settings()
+    store = Store(settings.clickhouse_dsn)
+    migrate(store)
+    try:
+        outcome = run_reconcile(store, file, platform, tolerance_fen)
+    except (SettlementError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"imported {len(outcome.rows)} settled session(s) from {file.name} ({outcome.format} format)")
+    for line in difference_lines(outcome.differences):
+        click.echo(line)
+    click.echo(f"{len(outcome.differences)} difference(s) beyond a GMV tolerance of {tolerance_fen} fen")
+    if output is not None:
+        fmt = "xlsx" if output.suffix == ".xlsx" else "html" if output.suffix == ".html" else "csv"
+        built = make_report(store, Period(), stale_after_s=settings.stale_after_seconds, show_progress=True)
+        click.echo(f"wrote {fmt} report to {WRITERS[fmt](built, output)}")

@@ -1,0 +1,92 @@
+"""`livefest rebuild --from-topic`: refill the raw stores from the Kafka topics' start.
+
+The topics keep the whole festival (schemas/topics.md), so they are the replay source of
+last resort when the raw tables themselves are lost. The raw tables and every derived
+table are truncated, then each topic is read from its earliest offset up to the end
+offsets seen when the rebuild started, through the aggregator's own pure decoding
+(invalid messages are skipped: they are already in the dead-letter topics); the
+materialized views refill the derived tables as the rows go in. Rows keep their Kafka
+partition and offset, so ties between deliveries break exactly as they did live.
+Run it with the aggregator stopped: readers see partial figures until it finishes, and
+if it is interrupted, run it again.
+"""
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from kafka import KafkaConsumer, TopicPartition
+
+from livefest.clickhouse import Store
+from livefest.rebuild import derived_tables
+from livefest.settings import Settings
+from services.aggregator.batch import Batch, Message, build_batch, build_topic_stats_batch
+from services.aggregator.rows import SNAPSHOT_COLUMNS, TOPIC_STATS_COLUMNS
+
+log = logging.getLogger(__name__)
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Source:
+    topic: str
+    table: str
+    columns: Sequence[str]
+    build: Callable[[Sequence[Message], datetime], Batch]
+
+
+def sources(settings: Settings) -> list[Source]:
+    late_bound = timedelta(seconds=settings.late_bound_seconds)
+    return [
+        Source(settings.snapshot_topic, "snapshots", SNAPSHOT_COLUMNS,
+               lambda messages, now: build_batch(messages, None, late_bound, now)),
+        Source(settings.topicstats_topic, "topic_stats", TOPIC_STATS_COLUMNS, build_topic_stats_batch),
+    ]  # fmt: skip
+
+
+def read_topic(bootstrap: str, topic: str, batch: int = BATCH) -> Iterator[list[Message]]:
+    """Every message of `topic` from the start to the end offsets as they are now."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False,
+                             consumer_timeout_ms=5000)  # fmt: skip
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        if not partitions:
+            return
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        pending = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
+        chunk: list[Message] = []
+        while pending:
+            polled = consumer.poll(timeout_ms=1000, max_records=batch)
+            for tp, records in polled.items():
+                for r in records:
+                    if r.offset < ends[tp]:
+                        chunk.append(Message(r.topic, r.partition, r.offset, r.key, r.value))
+                if consumer.position(tp) >= ends[tp]:
+                    pending.discard(tp)
+            if len(chunk) >= batch or (chunk and not pending):
+                yield chunk
+                chunk = []
+            if not polled and pending:
+                log.info("waiting for %s: %d partition(s) not read to the end", topic, len(pending))
+    finally:
+        consumer.close()
+
+
+def rebuild_from_topics(store: Store, settings: Settings) -> dict[str, int]:
+    """Truncate raw and derived tables, re-insert every valid message; rows per table."""
+    plan = sources(settings)
+    for table in sorted({t.target for t in derived_tables(store)} | {s.table for s in plan}):
+        store.command(f"TRUNCATE TABLE {table}")
+    written: dict[str, int] = {}
+    for source in plan:
+        written[source.table] = 0
+        for messages in read_topic(settings.kafka, source.topic):
+            batch = source.build(messages, datetime.now(UTC))
+            store.insert(source.table, batch.rows, source.columns)
+            written[source.table] += len(batch.rows)
+        log.info("%s: %d rows from %s", source.table, written[source.table], source.topic)
+    return written

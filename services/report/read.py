@@ -1,0 +1,112 @@
+"""Reads a report's figures from ClickHouse (the SQL is in queries.py)."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from livefest.clickhouse import Store
+from livefest.timeutil import from_micros, to_micros
+from schemas.topic_stats import FESTIVAL_HASHTAG
+from services.api import queries as api_queries
+from services.report import queries
+from services.report.model import Figures, Live, Period, SessionDay, SessionRange, Settled
+
+# An open period reads from the epoch to a far future (the schema's year bound is 2200).
+_OPEN_END_S = to_micros(datetime(2200, 1, 1, tzinfo=UTC)) // 1_000_000
+CURVE_POINTS = 240
+T = TypeVar("T")
+
+
+def bounds(period: Period) -> dict[str, int]:
+    start = to_micros(period.start) // 1_000_000 if period.start else 0
+    end = to_micros(period.end) // 1_000_000 if period.end else _OPEN_END_S
+    return {"start_s": start, "end_s": end}
+
+
+def sessions(store: Store, period: Period) -> list[SessionRange]:
+    return [
+        SessionRange(
+            session_id=r["session_id"], room_id=r["room_id"], county=r["county"], platform=r["platform"],
+            special=r["special"], first_observed_at=from_micros(r["first_us"]),
+            last_observed_at=from_micros(r["last_us"]), gmv_fen=r["gmv_fen"], orders=r["orders"],
+            units_sold=r["units_sold"], viewers_total=r["viewers_total"],
+            peak_viewers_online=r["peak_viewers_online"], products=r["products"],
+            categories=tuple(r["categories"]),
+        )  # fmt: skip
+        for r in store.dicts(queries.SESSIONS, bounds(period))
+    ]
+
+
+def session_days(store: Store, period: Period) -> list[SessionDay]:
+    return [SessionDay(**row) for row in store.dicts(queries.SESSION_DAYS, bounds(period))]
+
+
+def watermark(store: Store, period: Period) -> datetime | None:
+    wm, n = store.rows(queries.WATERMARK, bounds(period))[0]
+    return from_micros(int(wm)) if n else None
+
+
+def hashtag_reads(store: Store, period: Period) -> dict[str, int]:
+    rows = store.rows(queries.HASHTAG_READS, {**bounds(period), "topic": FESTIVAL_HASHTAG})
+    return {special: int(reads) for special, reads in rows}
+
+
+def settled(store: Store) -> dict[str, Settled]:
+    return {row["session_id"]: Settled(**row) for row in store.dicts(queries.SETTLED)}
+
+
+def live_totals(store: Store, platforms: list[str] | None = None) -> dict[str, Live]:
+    rows = store.dicts(queries.LIVE_TOTALS, {"platforms": platforms or []})
+    return {row["session_id"]: Live(**row) for row in rows}
+
+
+def viewers_curve(
+    store: Store, period: Period, mark: datetime | None, stale_after_s: int
+) -> list[tuple[datetime, int]]:
+    """City-wide online viewers over the period (at most CURVE_POINTS whole-minute steps),
+    with the API's own timeseries query. `mark` must be the store's watermark (not the
+    period's): that query relies on it being the newest snapshot of all."""
+    if mark is None:
+        return []
+    first_us, _ = store.rows(queries.FIRST_OBSERVED)[0]
+    start = period.start or from_micros(int(first_us))
+    end = min(period.end, mark + timedelta(minutes=1)) if period.end else mark + timedelta(minutes=1)
+    start_s = to_micros(start) // 1_000_000 // 60 * 60
+    end_s = -(-(to_micros(end) // 1_000_000) // 60) * 60
+    if end_s <= start_s:
+        return []
+    step_s = max(60, -(-(end_s - start_s) // (CURVE_POINTS * 60)) * 60)
+    buckets = -(-(end_s - start_s) // step_s)
+    params: dict[str, Any] = {
+        "start_s": start_s, "step_s": step_s, "buckets": buckets,
+        "stale_us": stale_after_s * 1_000_000, "wm": to_micros(mark), "county": None,
+    }  # fmt: skip
+    values = {int(b): int(v) for b, v in store.rows(api_queries.ONLINE_SERIES, params)}
+    return [(from_micros((start_s + i * step_s) * 1_000_000), values.get(i, 0)) for i in range(buckets)]
+
+
+READ_STEPS = 7
+
+
+def figures(
+    store: Store, period: Period, stale_after_s: int = 120, tick: Callable[[], None] = lambda: None
+) -> Figures:
+    """Every figure of one report; `tick` is called after each of READ_STEPS queries."""
+
+    def step(value: T) -> T:
+        tick()
+        return value
+
+    mark = step(watermark(store, period))
+    done = step(settled(store))
+    live = step(live_totals(store))
+    return Figures(
+        period=period,
+        watermark=mark,
+        sessions=step(sessions(store, period)),
+        days=step(session_days(store, period)),
+        hashtag_reads=step(hashtag_reads(store, period)),
+        settled=done,
+        live_totals={sid: live[sid] for sid in done if sid in live},
+        viewers_curve=step(viewers_curve(store, period, watermark(store, Period()), stale_after_s)),
+    )

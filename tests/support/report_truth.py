@@ -1,0 +1,117 @@
+"""The results report's figures computed from the contract alone (livefest.semantics and
+livefest.hashtags), never from the pipeline: one dict per expected row, money in fen."""
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from livefest import hashtags, semantics
+from livefest.timeutil import SHANGHAI
+from schemas.snapshot import COUNTIES, PLATFORMS, SPECIALS, Snapshot
+from schemas.topic_stats import HASHTAG_TARGETS, TopicStats
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+COUNTERS = ("gmv_fen", "orders", "units_sold", "viewers_total")
+
+
+def session_rows(
+    snapshots: Sequence[Snapshot], start: datetime | None, end: datetime | None,
+    settled: dict[str, tuple[int, int, int]] | None = None,
+) -> dict[str, dict[str, object]]:
+    """Per session with a snapshot in [start, end): attributes, counter increases, peak,
+    products, categories; settled (gmv, orders, units) replace counters when the period
+    covers the whole session."""
+    a, b = start or EARLIEST, end or LATEST
+    figures = semantics.all_session_figures(snapshots)
+    rows = {}
+    for sid, group in semantics.by_session(snapshots).items():
+        inside = [s for s in semantics.distinct(group) if a <= s.observed_at < b]
+        if not inside:
+            continue
+        f = figures[sid]
+        row: dict[str, object] = {
+            "session_id": sid, "room_id": f.room_id, "county": f.county, "platform": f.platform,
+            "special": f.special or "", "settled": False,
+            **{c: semantics.increase(group, c, a, b) for c in COUNTERS},
+            "peak_viewers_online": max(s.viewers_online for s in inside),
+            "products": max(s.products_listed for s in inside),
+            "categories": tuple(sorted({c for s in inside for c in s.categories})),
+            "last_day": f.observed_at.astimezone(SHANGHAI).date().isoformat(),
+        }
+        if settled and sid in settled and a <= f.first_observed_at and f.observed_at < b:
+            row["gmv_fen"], row["orders"], row["units_sold"] = settled[sid]
+            row["settled"] = True
+        rows[sid] = row
+    return rows
+
+
+def _group(rows: Iterable[dict[str, object]]) -> dict[str, object]:
+    rows = list(rows)
+    kinds: set[str] = set()
+    for r in rows:
+        kinds.update(r["categories"])  # type: ignore[arg-type]
+    total = {k: sum(int(r[k]) for r in rows) for k in  # type: ignore[call-overload]
+             ("products", "viewers_total", "peak_viewers_online", "units_sold", "orders", "gmv_fen")}
+    return {"sessions": len(rows), "kinds": len(kinds), "category_codes": tuple(sorted(kinds)),
+            "settled_sessions": sum(bool(r["settled"]) for r in rows), **total}
+
+
+def by(rows: dict[str, dict[str, object]], key: str, codes: Sequence[str]) -> dict[str, dict[str, object]]:
+    """Expected rows of a view, one per code (zeros included), plus "total"."""
+    out = {code: _group(r for r in rows.values() if r[key] == code) for code in codes}
+    out["total"] = _group(rows.values())
+    return out
+
+
+def by_county(rows: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+    return by(rows, "county", COUNTIES)
+
+
+def by_platform(rows: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+    return by(rows, "platform", PLATFORMS)
+
+
+def by_special(
+    rows: dict[str, dict[str, object]], readings: Sequence[TopicStats], end: datetime | None
+) -> dict[str, dict[str, object]]:
+    out = by(rows, "special", (*SPECIALS, ""))
+    reads = hashtags.special_reads(readings, before=end)
+    for code in SPECIALS:
+        target, got = HASHTAG_TARGETS[code], reads.get(code, 0)
+        progress = hashtags.progress_bp(got, target)
+        out[code].update(hashtag_target=target, hashtag_reads=got, hashtag_progress_bp=progress)
+    target, got = sum(HASHTAG_TARGETS.values()), sum(reads.get(c, 0) for c in SPECIALS)
+    out["total"].update(hashtag_target=target, hashtag_reads=got, hashtag_progress_bp=hashtags.progress_bp(got, target))
+    return out
+
+
+def by_day(
+    snapshots: Sequence[Snapshot], start: datetime | None, end: datetime | None,
+    rows: dict[str, dict[str, object]],
+) -> dict[str, dict[str, int]]:
+    """Per Shanghai day inside the period: counter increases over sessions; settled
+    sessions' adjustments land on their last day."""
+    a, b = start or EARLIEST, end or LATEST
+    groups = semantics.by_session(snapshots)
+    stamps = sorted(s.observed_at for s in snapshots if a <= s.observed_at < b)
+    first_day = stamps[0].astimezone(SHANGHAI).date()
+    last_day = stamps[-1].astimezone(SHANGHAI).date()
+    out: dict[str, dict[str, int]] = {}
+    day = first_day
+    while day <= last_day:
+        d0 = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+        lo, hi = max(a, d0), min(b, d0 + timedelta(days=1))
+        active = [g for g in groups.values() if any(lo <= s.observed_at < hi for s in g)]
+        out[day.isoformat()] = {
+            "sessions": len(active), "settled_sessions": 0,
+            **{c: sum(semantics.increase(g, c, lo, hi) for g in groups.values()) for c in COUNTERS},
+        }
+        day += timedelta(days=1)
+    figures = semantics.all_session_figures(snapshots)
+    for sid, row in rows.items():
+        if row["settled"]:
+            target = out[str(row["last_day"])]
+            target["settled_sessions"] += 1
+            for c in ("gmv_fen", "orders", "units_sold"):
+                target[c] += int(row[c]) - getattr(figures[sid], c)  # type: ignore[call-overload]
+    return out

@@ -1,0 +1,27 @@
+"""The expected `GET /v1/specials` answer, from livefest.semantics and livefest.hashtags."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from livefest import hashtags
+from livefest.timeutil import rfc3339
+from schemas.snapshot import SPECIALS
+from schemas.topic_stats import FESTIVAL_HASHTAG, HASHTAG_TARGETS, TopicStats
+from tests.support.scenario import Scenario, expected_totals
+
+
+def expected_specials(scenario: Scenario | None, readings: Sequence[TopicStats]) -> dict[str, Any]:
+    reads = hashtags.special_reads(readings)
+    rows = []
+    for special in SPECIALS:
+        target, got = HASHTAG_TARGETS[special], reads.get(special, 0)
+        bp = hashtags.progress_bp(got, target)
+        mine = [r.observed_at for r in readings if r.special == special and r.topic == FESTIVAL_HASHTAG]
+        figures = expected_totals(scenario.figures, special=special) if scenario else dict.fromkeys(
+            ("gmv_fen", "orders", "units_sold", "viewers_total", "viewers_online", "sessions", "sessions_live"), 0)
+        rows.append({
+            **figures, "special": special, "topic": FESTIVAL_HASHTAG, "target": target, "reads": got,
+            "progress_bp": bp, "progress": f"{bp // 100}.{bp % 100:02d}%",
+            "reads_as_of": rfc3339(max(mine)) if mine else None,
+        })
+    return {"specials": rows, "as_of": rfc3339(scenario.watermark) if scenario else None}
