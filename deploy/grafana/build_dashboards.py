@@ -214,20 +214,33 @@ big.ch("timeseries", "成交金额 GMV per interval (¥)", f"""
     GROUP BY time
     ORDER BY time
 """, w=12, h=9, fmt="timeseries", unit="currencyCNY")
-big.ch("table", "专场 Specials now (hashtag reads: target shown; reads arrive with the topic-stats feed)", f"""
+big.ch("table", "专场 Specials now · 话题 #粤贸全国云上清远 reads vs target", f"""
     SELECT
-        transform(special, ['launch', 'rural', 'fashion'],
-                  ['启动仪式+趣摆摊 launch', '乡村振兴 rural', '时尚清远 fashion'], special) AS special_name,
-        toInt64(count()) AS sessions,
-        toInt64(countIf({LIVE})) AS live_sessions,
-        toDecimal128(sum(gmv_fen), 2) / 100 AS gmv_yuan,
-        toInt64(sum(orders)) AS orders,
-        toInt64(sumIf(viewers_online, {LIVE})) AS viewers_online,
-        transform(special, ['launch', 'rural', 'fashion'], [1000000, 500000, 400000], 0) AS hashtag_target_reads
-    FROM session_latest
-    WHERE special != ''
-    GROUP BY special
-    ORDER BY special
+        transform(s.special, ['launch', 'rural', 'fashion'],
+                  ['启动仪式+趣摆摊 launch', '乡村振兴 rural', '时尚清远 fashion'], s.special) AS special_name,
+        s.sessions AS sessions,
+        s.live_sessions AS live_sessions,
+        s.gmv_yuan AS gmv_yuan,
+        s.orders AS orders,
+        s.viewers_online AS viewers_online,
+        toInt64(ifNull(r.reads, 0)) AS hashtag_reads,
+        transform(s.special, ['launch', 'rural', 'fashion'], [1000000, 500000, 400000], 0) AS hashtag_target_reads,
+        toDecimal64(ifNull(r.reads, 0) * 100, 2) / hashtag_target_reads AS hashtag_progress_percent
+    FROM
+    (
+        SELECT
+            special,
+            toInt64(count()) AS sessions,
+            toInt64(countIf({LIVE})) AS live_sessions,
+            toDecimal128(sum(gmv_fen), 2) / 100 AS gmv_yuan,
+            toInt64(sum(orders)) AS orders,
+            toInt64(sumIf(viewers_online, {LIVE})) AS viewers_online
+        FROM session_latest
+        WHERE special != ''
+        GROUP BY special
+    ) AS s
+    LEFT JOIN (SELECT special, sum(reads) AS reads FROM topic_latest GROUP BY special) AS r ON r.special = s.special
+    ORDER BY s.special
 """, w=24, h=7)
 
 county_var = {

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from livefest.clickhouse import Store
+from schemas.topic_stats import FESTIVAL_HASHTAG, TopicStats
+from services.aggregator.rows import TOPIC_STATS_COLUMNS, topic_stats_row
 from tests.engine.test_api_figures import insert
 from tests.support.grafana import CLICKHOUSE_PLUGIN, DASHBOARDS, Query, expand, queries
 from tests.support.scenario import START, expected_totals, messy
@@ -75,3 +77,25 @@ def test_silent_sessions_table_lists_the_rooms_the_gauge_counts(store: Store):
     insert(store, scenario)
     silent = {f.session_id for f in scenario.figures.values() if f.status == "live" and not f.live}
     assert {row["session_id"] for row in run(store, by_title("Silent live sessions"))} == silent
+
+
+def test_specials_panel_shows_hashtag_reads_against_the_target(store: Store):
+    scenario = messy(seed=43, sessions=12, polls=6)
+    insert(store, scenario)
+    readings = [
+        ("douyin", "launch", START, 400_000, 0), ("douyin", "launch", START + timedelta(minutes=5), 450_000, 1),
+        ("douyin", "launch", START + timedelta(minutes=1), 420_000, 2),  # late, older: the newest stands
+        ("weishi", "launch", START, 50_000, 0), ("douyin", "rural", START, 125_000, 3),
+    ]
+    store.insert("topic_stats", [
+        topic_stats_row(TopicStats.model_validate({
+            "schema": "livefest.topicstats.v1", "platform": platform, "topic": FESTIVAL_HASHTAG,
+            "special": special, "observed_at": at, "reads": reads}, strict=False), 0, offset, datetime.now(UTC))
+        for platform, special, at, reads, offset in readings
+    ], TOPIC_STATS_COLUMNS)
+    rows = {row["special_name"].split()[-1]: row for row in run(store, by_title("Specials"))}
+    assert (rows["launch"]["hashtag_reads"], rows["launch"]["hashtag_target_reads"]) == (500_000, 1_000_000)
+    assert rows["launch"]["hashtag_progress_percent"] == Decimal("50")
+    assert (rows["rural"]["hashtag_reads"], rows["rural"]["hashtag_progress_percent"]) == (125_000, Decimal("25"))
+    assert rows["fashion"]["hashtag_reads"] == 0
+
