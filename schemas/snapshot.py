@@ -6,47 +6,12 @@ without an offset, an unknown enum value or an unknown field makes the message i
 """
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 SCHEMA_ID = "livefest.snapshot.v1"
 MAX_SAFE_INTEGER = 2**53 - 1
-
-PLATFORMS = (
-    "douyin",
-    "taobao",
-    "weishi",
-    "channels",
-    "aiguang",
-    "yizhibo",
-    "miniprogram",
-    "kuaishou",
-)
-COUNTIES = (
-    "city",
-    "qingcheng",
-    "qingxin",
-    "yingde",
-    "lianzhou",
-    "fogang",
-    "yangshan",
-    "lianshan",
-    "liannan",
-)
-SPECIALS = ("launch", "rural", "fashion")
-CATEGORIES = (
-    "agri",
-    "apparel",
-    "furniture",
-    "beauty",
-    "jewelry",
-    "appliance",
-    "electronics",
-    "auto",
-    "travel",
-    "other",
-)
 
 Platform = Literal[
     "douyin",
@@ -82,6 +47,12 @@ Category = Literal[
     "travel",
     "other",
 ]
+# The enumerations as tuples, in contract order (for validation messages, reports, metrics).
+PLATFORMS: tuple[str, ...] = get_args(Platform)
+COUNTIES: tuple[str, ...] = get_args(County)
+SPECIALS: tuple[str, ...] = get_args(Special)
+CATEGORIES: tuple[str, ...] = get_args(Category)
+
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9:_.\-]+$")]
 Count = Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
 

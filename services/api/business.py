@@ -19,33 +19,15 @@ from prometheus_client.registry import Collector
 
 from livefest.clickhouse import Store, StoreError, StoreUnavailable
 from schemas.snapshot import PLATFORMS
+from services.api import queries
 
 log = logging.getLogger(__name__)
 
-WATERMARK = "SELECT toUnixTimestamp64Micro(max(observed_at)) AS wm, count() AS n FROM session_state"
-
-# Figures per (county, platform) at the watermark; live-ness as in contract section 2.
-FIGURES_BY_COUNTY_PLATFORM = """
-    SELECT
-        county,
-        platform,
-        toInt64(sum(gmv_fen))                 AS gmv_fen,
-        toInt64(sum(orders))                  AS orders,
-        toInt64(sum(units_sold))              AS units_sold,
-        toInt64(sum(viewers_total))           AS viewers_total,
-        toInt64(sumIf(viewers_online, live))  AS viewers_online,
-        toInt64(count())                      AS sessions,
-        toInt64(countIf(live))                AS sessions_live
-    FROM
-    (
-        SELECT
-            county, platform, gmv_fen, orders, units_sold, viewers_total, viewers_online,
-            status = 'live'
-                AND {wm:Int64} - toUnixTimestamp64Micro(observed_at) <= {stale_us:Int64} AS live
-        FROM session_latest
-    )
-    GROUP BY county, platform
-"""
+# Figures per (county, platform) at the watermark: the API's own fragments, unfiltered.
+FIGURES_BY_COUNTY_PLATFORM = (
+    f"SELECT county, platform, {queries.FIGURES} FROM ({queries.SESSIONS_AT_WATERMARK}) GROUP BY county, platform"
+)
+UNFILTERED = {"county": None, "platform": None, "special": None}
 
 # Sessions whose newest snapshot says `live` but which have been silent for longer than
 # the freshness window: a room the adapters lost. Sessions silent beyond the horizon are
@@ -129,13 +111,14 @@ class FestivalCollector(Collector):
         return families
 
     def _fill(self, families: dict[str, GaugeMetricFamily]) -> None:
-        wm, sessions = self.store.rows(WATERMARK)[0]
+        wm, sessions = self.store.rows(queries.WATERMARK)[0]
         silent: dict[str, int] = {}
         if sessions:
             params: dict[str, Any] = {
                 "wm": int(wm),
                 "stale_us": self.stale_us,
                 "horizon_us": SILENT_HORIZON_S * 1_000_000,
+                **UNFILTERED,
             }
             families["watermark"].add_metric([], int(wm) / 1_000_000)
             for row in self.store.dicts(FIGURES_BY_COUNTY_PLATFORM, params):

@@ -8,7 +8,7 @@ Filters use NULL for "no filter". Times cross the boundary as unix microseconds
 WATERMARK = "SELECT toUnixTimestamp64Micro(max(observed_at)) AS wm, count() AS n FROM session_state"
 
 # Sessions with their live-ness at the watermark, filtered by county / platform / special.
-_SESSIONS_AT_WATERMARK = """
+SESSIONS_AT_WATERMARK = """
     SELECT
         *,
         status = 'live'
@@ -19,7 +19,7 @@ _SESSIONS_AT_WATERMARK = """
       AND ({special:Nullable(String)} IS NULL OR special = {special:Nullable(String)})
 """
 
-_FIGURES = """
+FIGURES = """
     toInt64(sum(gmv_fen))                 AS gmv_fen,
     toInt64(sum(orders))                  AS orders,
     toInt64(sum(units_sold))              AS units_sold,
@@ -29,11 +29,11 @@ _FIGURES = """
     toInt64(countIf(live))                AS sessions_live
 """
 
-TOTALS = f"SELECT {_FIGURES} FROM ({_SESSIONS_AT_WATERMARK})"
+TOTALS = f"SELECT {FIGURES} FROM ({SESSIONS_AT_WATERMARK})"
 
-TOTALS_BY_COUNTY = f"SELECT county, {_FIGURES} FROM ({_SESSIONS_AT_WATERMARK}) GROUP BY county"
+TOTALS_BY_COUNTY = f"SELECT county, {FIGURES} FROM ({SESSIONS_AT_WATERMARK}) GROUP BY county"
 
-TOTALS_BY_SPECIAL = f"SELECT special, {_FIGURES} FROM ({_SESSIONS_AT_WATERMARK}) GROUP BY special"
+TOTALS_BY_SPECIAL = f"SELECT special, {FIGURES} FROM ({SESSIONS_AT_WATERMARK}) GROUP BY special"
 
 # A special's hashtag reads: the newest reading of the topic per platform (migration 0005),
 # summed over platforms.
@@ -91,9 +91,9 @@ _SESSIONS_AS_OF = f"""
       AND ({{special:Nullable(String)}} IS NULL OR special = {{special:Nullable(String)}})
 """
 
-TOTALS_AS_OF = f"SELECT {_FIGURES} FROM ({_SESSIONS_AS_OF})"
+TOTALS_AS_OF = f"SELECT {FIGURES} FROM ({_SESSIONS_AS_OF})"
 
-TOTALS_BY_COUNTY_AS_OF = f"SELECT county, {_FIGURES} FROM ({_SESSIONS_AS_OF}) GROUP BY county"
+TOTALS_BY_COUNTY_AS_OF = f"SELECT county, {FIGURES} FROM ({_SESSIONS_AS_OF}) GROUP BY county"
 
 SESSION = f"""
     SELECT
@@ -107,7 +107,7 @@ SESSION = f"""
         categories,
         toUnixTimestamp64Micro(observed_at) AS observed_at_us,
         toUnixTimestamp64Micro(first_observed_at) AS first_observed_at_us
-    FROM ({_SESSIONS_AT_WATERMARK})
+    FROM ({SESSIONS_AT_WATERMARK})
     WHERE session_id = {{session_id:String}}
 """
 
