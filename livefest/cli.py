@@ -128,5 +128,11 @@ def schema_export(output: Path | None) -> None:
         sys.stdout.write(text)
 
 
+from livefest.ingest_cli import ingest as _ingest  # noqa: E402
+from livefest.ingest_cli import simulate as _simulate  # noqa: E402
+
+main.add_command(_simulate)
+main.add_command(_ingest)
+
 if __name__ == "__main__":
     main()

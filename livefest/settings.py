@@ -26,6 +26,7 @@ class Settings(BaseSettings):
 
     snapshot_topic: str = "livefest.snapshots.v1"
     dlq_topic: str = "livefest.snapshots.dlq"
+    topic_stats_topic: str = "livefest.topicstats.v1"
     topic_partitions: int = Field(8, ge=1)
     consumer_group: str = "livefest-aggregator"
     session_timeout_seconds: float = Field(10.0, ge=6, description="Kafka consumer-group session timeout")
@@ -33,6 +34,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=0, le=65535)
     aggregator_web_port: int = Field(6066, ge=0, le=65535, description="faust web / metrics port")
+    simulator_host: str = "127.0.0.1"
+    simulator_port: int = Field(8100, ge=0, le=65535, description="where `livefest simulate` listens")
+    ingest_metrics_port: int = Field(9108, ge=0, le=65535, description="`livefest ingest` Prometheus port")
 
     batch_size: int = Field(5000, ge=1, description="snapshots per ClickHouse write")
     batch_seconds: float = Field(0.25, gt=0, description="longest wait to fill a batch")
