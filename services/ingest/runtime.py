@@ -28,11 +28,13 @@ def spool_path(settings: Settings) -> Path:
 class Ingest:
     """Build with a config; `run(stop)` blocks until `stop` is set."""
 
-    def __init__(self, config: IngestConfig, settings: Settings, metrics: IngestMetrics | None = None) -> None:
+    def __init__(
+        self, config: IngestConfig, settings: Settings, metrics: IngestMetrics | None = None, spool: Path | None = None
+    ) -> None:
         self.config = config
         self.settings = settings
         self.metrics = metrics or IngestMetrics.create()
-        self.spool = Spool(spool_path(settings))
+        self.spool = Spool(spool or spool_path(settings))
         self.delivery = Delivery(self.spool, settings.kafka, settings.snapshot_topic, self.metrics)
         self.pollers: list[Poller] = []
 

@@ -97,6 +97,11 @@ class Spool:
     def set(self, name: str, value: str) -> None:
         self.put([], {name: value})
 
+    def forget_state(self) -> None:
+        """Drop the adapters' state (not the outbox): for a simulated festival started afresh."""
+        with self._lock:
+            self._db.execute("DELETE FROM state")
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
