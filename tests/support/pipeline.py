@@ -46,8 +46,17 @@ def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str, every_
 class Pipeline:
     """One isolated pipeline (aggregator + API in one process, embedded ClickHouse)."""
 
-    def __init__(self, workdir: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        extra_env: dict[str, str] | None = None,
+        args: tuple[str, ...] = ("up", "--no-simulator"),
+        kafka: str = KAFKA,
+    ) -> None:
         tag = uuid.uuid4().hex[:10]
+        self.tag = tag
+        self.kafka = kafka
+        self.args = args
         self.workdir = workdir
         self.topic = f"livefest.snapshots.v1.test-{tag}"
         self.dlq_topic = f"livefest.snapshots.dlq.test-{tag}"
@@ -55,7 +64,7 @@ class Pipeline:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
-            "LIVEFEST_KAFKA": KAFKA,
+            "LIVEFEST_KAFKA": kafka,
             "LIVEFEST_DATA_DIR": str(workdir / "data"),
             "LIVEFEST_SNAPSHOT_TOPIC": self.topic,
             "LIVEFEST_DLQ_TOPIC": self.dlq_topic,
@@ -71,13 +80,13 @@ class Pipeline:
 
     # --- lifecycle -------------------------------------------------------------
     def start(self, timeout_s: float = 90) -> "Pipeline":
-        if not kafka_admin.reachable(KAFKA):
+        if not kafka_admin.reachable(self.kafka):
             raise AssertionError(
-                f"no Kafka broker at {KAFKA}: run `scripts/kafka-local.sh start` (make test does)"
+                f"no Kafka broker at {self.kafka}: run `scripts/kafka-local.sh start` (make test does)"
             )
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [str(LIVEFEST), "up", "--no-simulator"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [str(LIVEFEST), *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
             cwd=self.workdir,
         )
         wait_until(self._healthy, timeout_s, f"the pipeline at {self.url} to be healthy (log: {self.log_path})")
@@ -109,7 +118,7 @@ class Pipeline:
         if self._publisher:
             self._publisher.close()
         try:
-            client = kafka_admin.admin(KAFKA, timeout_s=5)
+            client = kafka_admin.admin(self.kafka, timeout_s=5)
             client.delete_topics([self.topic, self.dlq_topic])
             client.close()
         except Exception:  # cleanup is best effort; topics are unique per test anyway
@@ -119,8 +128,8 @@ class Pipeline:
     @property
     def publisher(self) -> SnapshotPublisher:
         if self._publisher is None:
-            kafka_admin.ensure_topics(KAFKA, {self.topic: 4, self.dlq_topic: 1})
-            self._publisher = SnapshotPublisher(KAFKA, self.topic)
+            kafka_admin.ensure_topics(self.kafka, {self.topic: 4, self.dlq_topic: 1})
+            self._publisher = SnapshotPublisher(self.kafka, self.topic)
         return self._publisher
 
     def publish(self, snapshots: Iterable[Snapshot]) -> int:
@@ -148,7 +157,7 @@ class Pipeline:
 
     def committed_and_end_offsets(self) -> list[tuple[int, int]]:
         """(committed offset of the aggregator's group, end offset) for every partition."""
-        consumer = KafkaConsumer(bootstrap_servers=KAFKA, group_id=self.env["LIVEFEST_CONSUMER_GROUP"],
+        consumer = KafkaConsumer(bootstrap_servers=self.kafka, group_id=self.env["LIVEFEST_CONSUMER_GROUP"],
                                  enable_auto_commit=False)
         try:
             partitions = [TopicPartition(self.topic, p) for p in consumer.partitions_for_topic(self.topic) or []]
@@ -166,7 +175,7 @@ class Pipeline:
         return sum(committed for committed, _ in self.committed_and_end_offsets()) > 0
 
     def dead_letters(self, expected: int, timeout_s: float = 30) -> list[bytes]:
-        consumer = KafkaConsumer(self.dlq_topic, bootstrap_servers=KAFKA, auto_offset_reset="earliest",
+        consumer = KafkaConsumer(self.dlq_topic, bootstrap_servers=self.kafka, auto_offset_reset="earliest",
                                  consumer_timeout_ms=1000, enable_auto_commit=False)
         found: list[bytes] = []
         deadline = time.monotonic() + timeout_s
