@@ -75,10 +75,10 @@ class Delivery:
         try:
             for item in batch:
                 futures.append(publisher.publish_raw(item.message.key, item.message.value, item.message.topic))
-            publisher.flush(timeout=15)
+            publisher.flush(timeout=5)
         except (BrokerUnreachable, KafkaError) as exc:
             log.warning("Kafka did not acknowledge %d spooled message(s): %s; keeping them", len(batch), exc)
-            self.metrics.failures.labels("kafka", "kafka").inc()
+            self.metrics.delivery_failures.inc()
         acked = 0
         for future in futures:
             if not (future.is_done and future.succeeded()):
@@ -100,12 +100,14 @@ class Delivery:
         if self._publisher is not None:
             return self._publisher
         if not kafka_admin.reachable(self.bootstrap):
+            self.metrics.delivery_failures.inc()
             return None
         try:
             self._publisher = SnapshotPublisher(self.bootstrap, self.default_topic, **PRODUCER_OPTIONS)
             log.info("connected to Kafka at %s; delivering the spool", self.bootstrap)
         except (BrokerUnreachable, KafkaError) as exc:
             log.warning("Kafka at %s is not accepting producers yet: %s", self.bootstrap, exc)
+            self.metrics.delivery_failures.inc()
             return None
         return self._publisher
 

@@ -8,6 +8,7 @@ reason (never session or room ids).
 | `livefest_ingest_snapshots_total{platform}` | new snapshots written to the spool |
 | `livefest_ingest_topic_stats_total{platform}` | hashtag readings written to the spool |
 | `livefest_ingest_published_total` | spooled messages acknowledged by Kafka |
+| `livefest_ingest_delivery_failures_total` | attempts to deliver the spool that failed (broker unreachable, no ack) |
 | `livefest_ingest_publish_latency_seconds` | spool -> Kafka acknowledgement |
 | `livefest_ingest_spool_depth` | messages waiting in the spool |
 | `livefest_ingest_last_success_timestamp_seconds{platform}` | end of the last fully successful poll cycle |
@@ -20,7 +21,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 FAILURE_REASONS = (
     "rate_limited", "server_error", "timeout", "connection", "token_expired", "auth_rejected",
     "malformed", "not_json", "sub_fen", "unknown_status", "invalid_snapshot", "api_error",
-    "unknown_activity", "unattributed", "kafka",
+    "unknown_activity", "unattributed",
 )
 
 
@@ -31,6 +32,7 @@ class IngestMetrics:
     snapshots: Counter
     topic_stats: Counter
     published: Counter
+    delivery_failures: Counter
     publish_latency: Histogram
     spool_depth: Gauge
     last_success: Gauge
@@ -55,6 +57,11 @@ class IngestMetrics:
             ),
             published=Counter(
                 "livefest_ingest_published_total", "Spooled messages acknowledged by Kafka.", registry=registry
+            ),
+            delivery_failures=Counter(
+                "livefest_ingest_delivery_failures_total",
+                "Attempts to deliver the spool to Kafka that failed (unreachable broker, missing acks).",
+                registry=registry,
             ),
             publish_latency=Histogram(
                 "livefest_ingest_publish_latency_seconds",

@@ -86,18 +86,22 @@ def test_broker_away_during_polling_loses_nothing(make_pipeline, private_broker:
         wait_until(lambda: platforms.truth()["totals"]["sessions_live"] > 0, 30, "live broadcasts")
         private_broker.run("stop")
         away = platforms.truth()
-        time.sleep(4)  # the adapters keep polling; snapshots pile up in the spool
+        # The adapters keep polling; their snapshots pile up in the spool.
+        wait_until(lambda: _metric(platforms, "livefest_ingest_spool_depth") >= 5, 20, "snapshots spooled")
+        time.sleep(2)
         assert platforms.truth()["totals"] != away["totals"], "nothing happened while the broker was away"
+        wait_until(lambda: _metric(platforms, "livefest_ingest_delivery_failures_total") > 0, 20, "a failed delivery")
         private_broker.run("start")
         if pipeline.process is not None and pipeline.process.poll() is not None:
             pipeline.start()  # the aggregator may give up on a vanished broker; its state is durable
         wait_until(lambda: httpx.get(f"{pipeline.url}/healthz", timeout=2).status_code == 200, 60, "the API")
         assert_api_equals_truth(pipeline, platforms, timeout_s=90)
-        assert 'livefest_ingest_failures_total{platform="kafka",reason="kafka"}' in _adapter_metrics(platforms)
+        assert _metric(platforms, "livefest_ingest_spool_depth") == 0
     finally:
         platforms.close()
 
 
-def _adapter_metrics(platforms: Platforms) -> str:
+def _metric(platforms: Platforms, name: str) -> float:
     port = platforms.env["LIVEFEST_INGEST_METRICS_PORT"]
-    return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    return float(next(line.split()[-1] for line in text.splitlines() if line.startswith(name + " ")))
