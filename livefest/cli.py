@@ -36,17 +36,24 @@ def main(verbose: bool) -> None:
 @click.option(
     "--speed", default=20.0, show_default=True, help="Replay speed factor of the simulated evening."
 )
-@click.option("--rooms", default=90, show_default=True, help="Simulated live rooms.")
+@click.option("--rooms", default=60, show_default=True, help="Simulated broadcast sessions (rooms).")
 @click.option(
-    "--hours", default=3.0, show_default=True, help="Event-time length of the simulated evening."
+    "--hours", default=3.0, show_default=True,
+    help="Event-time hours of broadcasting the simulated festival is compressed into.",
 )
 @click.option("--seed", default=2021, show_default=True, help="Seed of the simulated festival.")
-def up(no_simulator: bool, speed: float, rooms: int, hours: float, seed: int) -> None:
-    """Start broker, migrations, aggregator and API, and replay a simulated festival evening."""
+@click.option("--faults", default=0.03, show_default=True, help="Share of back-office requests that misbehave.")
+@click.option("--poll-seconds", default=1.0, show_default=True, help="Adapters' poll interval (wall time).")
+def up(
+    no_simulator: bool, speed: float, rooms: int, hours: float, seed: int, faults: float, poll_seconds: float
+) -> None:
+    """Start broker, migrations, aggregator, API, the platforms' simulated back offices and
+    the adapters polling them (the festival replayed at --speed)."""
     from livefest.up import UpOptions
     from livefest.up import up as run_up
 
-    run_up(get_settings(), UpOptions(not no_simulator, speed, rooms, hours, seed))
+    options = UpOptions(not no_simulator, speed, rooms, hours, seed, faults=faults, poll_seconds=poll_seconds)
+    run_up(get_settings(), options)
 
 
 @main.command()
@@ -157,6 +164,12 @@ from livefest.results_cli import rebuild, reconcile, report  # noqa: E402  (comm
 main.add_command(rebuild)
 main.add_command(report)
 main.add_command(reconcile)
+
+from livefest.ingest_cli import ingest as _ingest  # noqa: E402
+from livefest.ingest_cli import simulate as _simulate  # noqa: E402
+
+main.add_command(_simulate)
+main.add_command(_ingest)
 
 if __name__ == "__main__":
     main()

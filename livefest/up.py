@@ -8,7 +8,6 @@ The embedded ClickHouse engine allows one engine per process, hence one process.
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
 
 import click
 
@@ -21,10 +20,11 @@ from services.aggregator import worker
 from services.api import reading
 from services.api.main import create_app
 from services.api.server import ApiServer
-from services.ingest import hashtags
-from services.ingest.festival import Festival
-from services.ingest.publisher import SnapshotPublisher
-from services.ingest.replay import Disorder, disordered, replay
+from services.ingest.runtime import Ingest
+from services.ingest.script import ScriptedFestival
+from services.ingest.simconfig import simulator_config
+from services.simulator.app import create_app as create_simulator
+from services.simulator.backoffice import BackOffice, Misbehaviour
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,12 @@ log = logging.getLogger(__name__)
 class UpOptions:
     simulate: bool = True
     speed: float = 20.0
-    rooms: int = 90
+    rooms: int = 60
     hours: float = 3.0
     seed: int = 2021
     status_every_s: float = 2.0
+    faults: float = 0.03
+    poll_seconds: float = 1.0
 
 
 def up(settings: Settings, options: UpOptions) -> None:
@@ -44,13 +46,15 @@ def up(settings: Settings, options: UpOptions) -> None:
     stop = threading.Event()
     threads: list[threading.Thread] = []
     api: ApiServer | None = None
+    simulator: ApiServer | None = None
+    ingest: Ingest | None = None
     try:
         kafka_admin.ensure_topics(
             settings.kafka,
             {
                 settings.snapshot_topic: settings.topic_partitions,
                 settings.dlq_topic: 1,
-                settings.topicstats_topic: settings.topic_partitions,
+                settings.topicstats_topic: 1,
                 settings.topicstats_dlq_topic: 1,
             },
         )
@@ -61,9 +65,9 @@ def up(settings: Settings, options: UpOptions) -> None:
         api.start()
         click.echo(f"API listening on {api.url}  (try {api.url}/v1/totals, docs at {api.url}/docs)")
         if options.simulate:
-            threads.append(_start_simulator(settings, options, stop))
-            threads.append(_start_hashtag_simulator(settings, options, stop))
-        threads.append(_start_status_line(store, settings, options.status_every_s, stop))
+            simulator, ingest = _simulated_platforms(settings, options)
+            threads.append(_start_ingest(ingest, stop))
+        threads.append(_start_status_line(store, settings, options.status_every_s, stop, ingest))
         click.echo("aggregator starting; Ctrl-C stops everything")
         worker.run(worker.build(settings, store))
     finally:
@@ -72,6 +76,8 @@ def up(settings: Settings, options: UpOptions) -> None:
             thread.join(timeout=10)
         if api:
             api.stop()
+        if simulator:
+            simulator.stop()
         if started_broker:
             broker.run_script("stop", settings)
         click.echo("livefest stopped")
@@ -87,64 +93,39 @@ def _ensure_broker(settings: Settings) -> bool:
     return True
 
 
-def _start_simulator(
-    settings: Settings, options: UpOptions, stop: threading.Event
-) -> threading.Thread:
-    festival = Festival(
-        seed=options.seed, rooms=options.rooms, duration=timedelta(hours=options.hours)
-    )
+def _simulated_platforms(settings: Settings, options: UpOptions) -> tuple[ApiServer, Ingest]:
+    """The platforms' simulated back offices (a thread) and the adapters polling them."""
+    festival = ScriptedFestival.fitted(options.seed, options.rooms, options.hours)
+    office = BackOffice(festival, options.speed, Misbehaviour(options.faults, 1.0, options.seed))
+    simulator = ApiServer(create_simulator(office), settings.simulator_host, settings.simulator_port)
+    simulator.start()
     click.echo(
-        f"simulating {options.rooms} live rooms from {rfc3339(festival.start)} "
-        f"for {options.hours:g} h of event time at {options.speed:g}x"
+        f"simulating {len(festival.plans)} broadcasts on 8 platforms' back offices at {simulator.url} "
+        f"(truth at {simulator.url}/truth), {options.speed:g}x: about {office.clock.wall_seconds_left():.0f} s"
     )
-
-    def run() -> None:
-        publisher = SnapshotPublisher(settings.kafka, settings.snapshot_topic)
-        try:
-            replay(
-                publisher,
-                disordered(festival.snapshots(), Disorder()),
-                festival.start,
-                options.speed,
-                stop,
-            )
-        finally:
-            publisher.close()
-
-    thread = threading.Thread(target=run, name="simulator", daemon=True)
-    thread.start()
-    return thread
+    config = simulator_config(festival, simulator.url, poll_seconds=options.poll_seconds)
+    # A fresh simulated festival: what the adapters remembered of an earlier one does not apply.
+    ingest = Ingest(config, settings, spool=settings.data_dir / "ingest" / "up-simulated.sqlite")
+    ingest.spool.forget_state()
+    return simulator, ingest
 
 
-def _start_hashtag_simulator(
-    settings: Settings, options: UpOptions, stop: threading.Event
-) -> threading.Thread:
-    """Interim publisher of hashtag readings (services/ingest/hashtags.py) until the Douyin
-    adapter publishes them from the simulated back office."""
-    festival = Festival(
-        seed=options.seed, rooms=options.rooms, duration=timedelta(hours=options.hours)
-    )
-
-    def run() -> None:
-        publisher = SnapshotPublisher(settings.kafka, settings.topicstats_topic)
-        try:
-            replay(publisher, hashtags.outgoing(hashtags.hashtag_readings(festival)),
-                   festival.start, options.speed, stop)  # fmt: skip
-        finally:
-            publisher.close()
-
-    thread = threading.Thread(target=run, name="hashtag-simulator", daemon=True)
+def _start_ingest(ingest: Ingest, stop: threading.Event) -> threading.Thread:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    thread = threading.Thread(target=ingest.run, args=(stop,), name="ingest", daemon=True)
     thread.start()
     return thread
 
 
 def _start_status_line(
-    store: Store, settings: Settings, every_s: float, stop: threading.Event
+    store: Store, settings: Settings, every_s: float, stop: threading.Event, ingest: Ingest | None = None
 ) -> threading.Thread:
     def run() -> None:
         while not stop.wait(every_s):
             try:
                 click.echo(status_line(store, settings))
+                if ingest is not None:
+                    click.echo(adapters_line(ingest.counts(), ingest.spool.depth()))
             except Exception as exc:  # the status line must never take the pipeline down
                 log.debug("status line failed: %s", exc)
 
@@ -163,6 +144,12 @@ def status_line(store: Store, settings: Settings) -> str:
         f" | orders {figures.orders:,} | units {figures.units_sold:,}"
         f" | online {figures.viewers_online:,} | live {figures.sessions_live}/{figures.sessions} sessions"
     )
+
+
+def adapters_line(counts: dict[str, int], spooled: int) -> str:
+    """Snapshots each platform's adapter has taken so far, and what waits for Kafka."""
+    per_platform = " | ".join(f"{platform} {n:,}" for platform, n in counts.items())
+    return f"  adapters: {per_platform} | spool {spooled:,}"
 
 
 def format_yuan(fen: int) -> str:

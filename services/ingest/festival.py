@@ -91,20 +91,26 @@ class Festival:
 
     def snapshots(self) -> Iterator[Snapshot]:
         """Every snapshot of every session, in `observed_at` order."""
-        streams = [_session_snapshots(plan, self.seed) for plan in self.sessions()]
-        pending = [(next(stream), n) for n, stream in enumerate(streams)]
-        # A k-way merge: sessions are long, so keep one pending snapshot per session.
-        heap = [(s.observed_at, n, s) for s, n in pending]
-        heapq.heapify(heap)
-        while heap:
-            _, n, snapshot = heapq.heappop(heap)
-            yield snapshot
-            following = next(streams[n], None)
-            if following is not None:
-                heapq.heappush(heap, (following.observed_at, n, following))
+        return merged(self.sessions(), self.seed)
 
 
-def _session_snapshots(plan: SessionPlan, seed: int) -> Iterator[Snapshot]:
+def merged(plans: list[SessionPlan], seed: int) -> Iterator[Snapshot]:
+    """Every snapshot of the sessions `plans`, in `observed_at` order."""
+    streams = [session_snapshots(plan, seed) for plan in plans]
+    pending = [(next(stream), n) for n, stream in enumerate(streams)]
+    # A k-way merge: sessions are long, so keep one pending snapshot per session.
+    heap = [(s.observed_at, n, s) for s, n in pending]
+    heapq.heapify(heap)
+    while heap:
+        _, n, snapshot = heapq.heappop(heap)
+        yield snapshot
+        following = next(streams[n], None)
+        if following is not None:
+            heapq.heappush(heap, (following.observed_at, n, following))
+
+
+def session_snapshots(plan: SessionPlan, seed: int) -> Iterator[Snapshot]:
+    """One session's snapshots, one per `poll_seconds` of event time, the last one `ended`."""
     rng = random.Random(f"{seed}/{plan.session_id}")
     viewers_total = orders = units = gmv = 0
     online = 0

@@ -16,7 +16,7 @@ class BrokerUnreachable(RuntimeError):
 
 
 class SnapshotPublisher:
-    def __init__(self, bootstrap: str, topic: str, *, linger_ms: int = 5) -> None:
+    def __init__(self, bootstrap: str, topic: str, *, linger_ms: int = 5, **options: object) -> None:
         self.topic = topic
         try:
             self._producer = KafkaProducer(
@@ -26,6 +26,7 @@ class SnapshotPublisher:
                 linger_ms=linger_ms,
                 batch_size=256 * 1024,
                 compression_type=None,
+                **options,
             )
         except KafkaError as exc:
             raise BrokerUnreachable(
@@ -37,8 +38,8 @@ class SnapshotPublisher:
         """Queue one snapshot; returns kafka-python's future (resolved on the broker's ack)."""
         return self.publish_raw(snapshot.session_id.encode(), snapshot.to_json_bytes())
 
-    def publish_raw(self, key: bytes | None, value: bytes):  # type: ignore[no-untyped-def]
-        return self._producer.send(self.topic, key=key, value=value)
+    def publish_raw(self, key: bytes | None, value: bytes, topic: str | None = None):  # type: ignore[no-untyped-def]
+        return self._producer.send(topic or self.topic, key=key, value=value)
 
     def publish_all(self, snapshots: Iterable[Snapshot]) -> int:
         count = 0
@@ -54,5 +55,5 @@ class SnapshotPublisher:
         except KafkaError as exc:
             raise BrokerUnreachable(f"could not deliver to Kafka: {exc}") from exc
 
-    def close(self) -> None:
-        self._producer.close()
+    def close(self, timeout: float | None = None) -> None:
+        self._producer.close(timeout=timeout)

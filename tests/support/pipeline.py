@@ -46,8 +46,17 @@ def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str, every_
 class Pipeline:
     """One isolated pipeline (aggregator + API in one process, embedded ClickHouse)."""
 
-    def __init__(self, workdir: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        extra_env: dict[str, str] | None = None,
+        args: tuple[str, ...] = ("up", "--no-simulator"),
+        kafka: str = KAFKA,
+    ) -> None:
         tag = uuid.uuid4().hex[:10]
+        self.tag = tag
+        self.kafka = kafka
+        self.args = args
         self.workdir = workdir
         self.topic = f"livefest.snapshots.v1.test-{tag}"
         self.dlq_topic = f"livefest.snapshots.dlq.test-{tag}"
@@ -57,7 +66,7 @@ class Pipeline:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
-            "LIVEFEST_KAFKA": KAFKA,
+            "LIVEFEST_KAFKA": kafka,
             "LIVEFEST_DATA_DIR": str(workdir / "data"),
             "LIVEFEST_SNAPSHOT_TOPIC": self.topic,
             "LIVEFEST_DLQ_TOPIC": self.dlq_topic,
@@ -75,13 +84,13 @@ class Pipeline:
 
     # --- lifecycle -------------------------------------------------------------
     def start(self, timeout_s: float = 90) -> "Pipeline":
-        if not kafka_admin.reachable(KAFKA):
+        if not kafka_admin.reachable(self.kafka):
             raise AssertionError(
-                f"no Kafka broker at {KAFKA}: run `scripts/kafka-local.sh start` (make test does)"
+                f"no Kafka broker at {self.kafka}: run `scripts/kafka-local.sh start` (make test does)"
             )
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [str(LIVEFEST), "up", "--no-simulator"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [str(LIVEFEST), *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
             cwd=self.workdir,
         )
         wait_until(self._healthy, timeout_s, f"the pipeline at {self.url} to be healthy (log: {self.log_path})")
@@ -113,7 +122,7 @@ class Pipeline:
         if self._publisher:
             self._publisher.close()
         try:
-            client = kafka_admin.admin(KAFKA, timeout_s=5)
+            client = kafka_admin.admin(self.kafka, timeout_s=5)
             client.delete_topics([self.topic, self.dlq_topic, self.topicstats_topic, self.topicstats_dlq_topic])
             client.close()
         except Exception:  # cleanup is best effort; topics are unique per test anyway
@@ -123,8 +132,8 @@ class Pipeline:
     @property
     def publisher(self) -> SnapshotPublisher:
         if self._publisher is None:
-            kafka_admin.ensure_topics(KAFKA, {self.topic: 4, self.dlq_topic: 1})
-            self._publisher = SnapshotPublisher(KAFKA, self.topic)
+            kafka_admin.ensure_topics(self.kafka, {self.topic: 4, self.dlq_topic: 1})
+            self._publisher = SnapshotPublisher(self.kafka, self.topic)
         return self._publisher
 
     def publish(self, snapshots: Iterable[Snapshot]) -> int:
@@ -132,8 +141,8 @@ class Pipeline:
 
     def publish_topic_stats(self, messages: Iterable[tuple[bytes | None, bytes]]) -> int:
         """Raw (key, value) messages to the hashtag-readings topic."""
-        kafka_admin.ensure_topics(KAFKA, {self.topicstats_topic: 4, self.topicstats_dlq_topic: 1})
-        publisher = SnapshotPublisher(KAFKA, self.topicstats_topic)
+        kafka_admin.ensure_topics(self.kafka, {self.topicstats_topic: 4, self.topicstats_dlq_topic: 1})
+        publisher = SnapshotPublisher(self.kafka, self.topicstats_topic)
         try:
             count = 0
             for key, value in messages:
@@ -167,7 +176,7 @@ class Pipeline:
     def committed_and_end_offsets(self, topic: str | None = None) -> list[tuple[int, int]]:
         """(committed offset of the aggregator's group, end offset) for every partition."""
         topic = topic or self.topic
-        consumer = KafkaConsumer(bootstrap_servers=KAFKA, group_id=self.env["LIVEFEST_CONSUMER_GROUP"],
+        consumer = KafkaConsumer(bootstrap_servers=self.kafka, group_id=self.env["LIVEFEST_CONSUMER_GROUP"],
                                  enable_auto_commit=False)
         try:
             partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
@@ -185,7 +194,7 @@ class Pipeline:
         return sum(committed for committed, _ in self.committed_and_end_offsets()) > 0
 
     def dead_letters(self, expected: int, timeout_s: float = 30, topic: str | None = None) -> list[bytes]:
-        consumer = KafkaConsumer(topic or self.dlq_topic, bootstrap_servers=KAFKA, auto_offset_reset="earliest",
+        consumer = KafkaConsumer(topic or self.dlq_topic, bootstrap_servers=self.kafka, auto_offset_reset="earliest",
                                  consumer_timeout_ms=1000, enable_auto_commit=False)
         found: list[bytes] = []
         deadline = time.monotonic() + timeout_s

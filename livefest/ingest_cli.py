@@ -1,0 +1,82 @@
+"""`livefest simulate` (the platforms' simulated back offices) and `livefest ingest`
+(the adapters), registered on the main command group in cli.py."""
+
+from pathlib import Path
+
+import click
+
+from livefest.settings import get_settings
+
+DEFAULT_ROOMS = 60
+DEFAULT_HOURS = 3.0
+
+
+def festival_options(f):  # type: ignore[no-untyped-def]
+    f = click.option("--seed", default=2021, show_default=True, help="Seed of the scripted festival.")(f)
+    f = click.option("--rooms", default=DEFAULT_ROOMS, show_default=True, help="Broadcast sessions (rooms).")(f)
+    f = click.option(
+        "--hours", default=DEFAULT_HOURS, show_default=True,
+        help="Event-time hours of broadcasting the festival is compressed into (gaps are skipped).",
+    )(f)
+    return f
+
+
+@click.command()
+@festival_options
+@click.option("--speed", default=20.0, show_default=True, help="Event seconds per wall-clock second.")
+@click.option("--faults", default=0.03, show_default=True, help="Share of data requests that misbehave.")
+@click.option("--slow-seconds", default=1.0, show_default=True, help="Delay of a deliberately slow answer.")
+@click.option("--token-ttl", default=600.0, show_default=True, help="Access-token lifetime, seconds.")
+@click.option("--print-config", is_flag=True, help="Print the adapters' TOML config for this festival and exit.")
+def simulate(
+    seed: int, rooms: int, hours: float, speed: float, faults: float, slow_seconds: float, token_ttl: float,
+    print_config: bool,
+) -> None:
+    """Serve every platform's simulated back office (and GET /truth) on LIVEFEST_SIMULATOR_PORT."""
+    import uvicorn
+
+    from services.ingest.script import ScriptedFestival
+    from services.ingest.simconfig import simulator_config, to_toml
+    from services.simulator.app import create_app
+    from services.simulator.backoffice import BackOffice, Misbehaviour
+
+    settings = get_settings()
+    festival = ScriptedFestival.fitted(seed, rooms, hours)
+    if print_config:
+        url = f"http://{settings.simulator_host}:{settings.simulator_port}"
+        click.echo(to_toml(simulator_config(festival, url)), nl=False)
+        return
+    office = BackOffice(festival, speed, Misbehaviour(faults, slow_seconds, seed), token_ttl)
+    click.echo(
+        f"simulating {len(festival.plans)} broadcasts at {speed:g}x "
+        f"({office.clock.wall_seconds_left():.0f} s of wall time) on "
+        f"http://{settings.simulator_host}:{settings.simulator_port} (truth at /truth)"
+    )
+    uvicorn.run(create_app(office), host=settings.simulator_host, port=settings.simulator_port, log_level="warning")
+
+
+@click.command()
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), default=Path("deploy/ingest.example.toml"),
+    show_default=True, help="Rooms, credentials and poll intervals (TOML).",
+)
+def ingest(config_path: Path) -> None:
+    """Poll the platforms' back offices and publish snapshots to Kafka (spooled locally first)."""
+    import logging
+    import signal
+    import threading
+
+    from prometheus_client import start_http_server
+
+    from services.ingest.config import load
+    from services.ingest.runtime import Ingest
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns everything else
+    settings = get_settings()
+    runtime = Ingest(load(config_path), settings)
+    start_http_server(settings.ingest_metrics_port, addr="127.0.0.1")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"ingest: spool {runtime.spool.path}, metrics on :{settings.ingest_metrics_port}")
+    runtime.run(stop)

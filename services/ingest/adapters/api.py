@@ -1,0 +1,138 @@
+"""What every platform's polling module (`<platform>_api.py`) shares: the errors a call can
+end in, the HTTP-level checks, and the shape of a room listing.
+
+A platform module provides, as plain functions or attributes of its `API` object:
+`unwrap(body)` (pure: the answer's payload, or an error), `rows(payload)` (pure: the
+records `normalize` reads), `fetch_token`, `listings` and, for platforms without
+figures in their room list, `detail`; per-day platforms also `closed_day` and `days`.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+import httpx
+
+from services.ingest.adapters.common import Carry, MalformedPayload
+
+
+class Retryable(Exception):
+    """A failure worth retrying with backoff; `reason` is the metric label."""
+
+    reason = "retryable"
+
+
+class RateLimited(Retryable):
+    reason = "rate_limited"
+
+    def __init__(self, retry_after: float | None) -> None:
+        super().__init__(f"rate limited (Retry-After {retry_after})")
+        self.retry_after = retry_after
+
+
+class ServerError(Retryable):
+    reason = "server_error"
+
+
+class TokenExpired(Retryable):
+    reason = "token_expired"
+
+
+class Unreachable(Retryable):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+class AuthRejected(Exception):
+    """The platform refused our credentials: a configuration problem, not retried."""
+
+    reason = "auth_rejected"
+
+
+class ApiError(MalformedPayload):
+    """The platform answered with an error code we do not expect; not retried."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, "api_error")
+
+
+def http_check(response: httpx.Response) -> Any:
+    """The decoded JSON body, after the HTTP-level checks every platform shares."""
+    if response.status_code == 429:
+        header = response.headers.get("retry-after", "")
+        raise RateLimited(float(header) if header.replace(".", "", 1).isdigit() else None)
+    if response.status_code >= 500:
+        raise ServerError(f"HTTP {response.status_code}")
+    if response.status_code == 401:
+        raise TokenExpired("HTTP 401")
+    try:
+        return response.json()
+    except ValueError:
+        raise MalformedPayload(f"HTTP {response.status_code}: body is not JSON", "not_json") from None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A room as the room list shows it: `live` is False while it has no session yet;
+    `row` is the record `normalize` reads when the list carries the figures itself."""
+
+    room_id: str
+    live: bool
+    live_id: str
+    row: Mapping[str, Any] | None = None
+
+
+class Caller(Protocol):
+    """`PlatformClient.call`: one request with rate limit, timeout, retries and the token."""
+
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        auth: bool = True,
+        unwrap: Callable[[Any], Any] | None = None,
+    ) -> Awaitable[Any]: ...
+
+
+class PlatformApi(Protocol):
+    platform: str
+    per_day: bool
+
+    def authorize(self, params: dict[str, Any], headers: dict[str, str], token: str) -> None: ...
+    def unwrap(self, body: Any) -> Any: ...
+    async def fetch_token(self, call: Caller, client_id: str, secret: str) -> tuple[str, float]: ...
+    async def listings(self, call: Caller) -> list[Listing | MalformedPayload]: ...
+    async def detail(self, call: Caller, listing: Listing) -> Mapping[str, Any]: ...
+    def days(self, row: Mapping[str, Any]) -> tuple[date, date]: ...
+    async def closed_day(self, call: Caller, row: Mapping[str, Any], day: date) -> Carry: ...
+
+
+def parse_listing(build: Callable[[], Listing]) -> Listing | MalformedPayload:
+    """A listing, or the reason the record could not be read (the rest of the page still counts)."""
+    try:
+        return build()
+    except MalformedPayload as exc:
+        return exc
+
+
+class BaseApi:
+    """Defaults for platforms whose room list carries the figures and counts per session."""
+
+    platform = ""
+    per_day = False
+
+    async def detail(self, call: Caller, listing: Listing) -> Mapping[str, Any]:
+        if listing.row is None:
+            raise MalformedPayload(f"{self.platform}: the room list carried no figures")
+        return listing.row
+
+    def days(self, row: Mapping[str, Any]) -> tuple[date, date]:
+        raise NotImplementedError(f"{self.platform} counts per session")
+
+    async def closed_day(self, call: Caller, row: Mapping[str, Any], day: date) -> Carry:
+        raise NotImplementedError(f"{self.platform} counts per session")

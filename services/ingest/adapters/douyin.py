@@ -1,0 +1,88 @@
+"""Douyin e-commerce (抖音电商): one room's figures from `GET /api/live/room_data`.
+
+Quirks (schemas/platforms/douyin.md): money is integer fen, timestamps are unix
+seconds, `room_status` is a code (1 trailer, no session yet; 2 live; 4 ended), figures
+are session-cumulative and revised downward after refunds, categories are Chinese names.
+Also reads the hashtag statistics of the festival topic (`topic_stats`).
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from schemas.snapshot import Snapshot
+from schemas.topic_stats import TOPIC_STATS_SCHEMA_ID, TopicStats
+from services.ingest.adapters.common import (
+    NO_CARRY,
+    Attribution,
+    Carry,
+    MalformedPayload,
+    build,
+    categories,
+    from_unix_seconds,
+    integer,
+    need,
+    status_from,
+)
+
+PLATFORM = "douyin"
+STATUS = {1: None, 2: "live", 4: "ended"}
+# The organiser registered one Douyin activity per special under the festival hashtag.
+ACTIVITIES = {"启动仪式专场": "launch", "乡村振兴专场": "rural", "时尚清远专场": "fashion"}
+
+
+def normalize(
+    raw: Mapping[str, Any],
+    room: Attribution,
+    carry: Carry = NO_CARRY,
+    polled_at: datetime | None = None,
+) -> Snapshot | None:
+    """`data` of a room_data answer -> a snapshot, or None while the room has no session."""
+    status = status_from(need(raw, "room_status"), STATUS, "room_status")
+    if status is None:
+        return None
+    return build(
+        platform=PLATFORM,
+        live_id=need(raw, "live_id"),
+        room_id=need(raw, "room_id"),
+        room=room,
+        observed_at=from_unix_seconds(need(raw, "stat_time"), "stat_time"),
+        status=status,
+        viewers_online=integer(need(raw, "online_user_cnt"), "online_user_cnt"),
+        viewers_total=integer(need(raw, "total_watch_ucnt"), "total_watch_ucnt"),
+        orders=integer(need(raw, "pay_order_cnt"), "pay_order_cnt"),
+        units_sold=integer(need(raw, "pay_item_cnt"), "pay_item_cnt"),
+        gmv_fen=integer(need(raw, "pay_amount"), "pay_amount"),
+        products_listed=integer(need(raw, "product_cnt"), "product_cnt"),
+        category_codes=categories(need(raw, "product_categories"), "product_categories"),
+        carry=carry,
+        polled_at=polled_at,
+    )
+
+
+def topic_stats(raw: Mapping[str, Any]) -> list[TopicStats]:
+    """`data` of a topic/stats answer -> one cumulative reading per special."""
+    observed_at = from_unix_seconds(need(raw, "update_time"), "update_time")
+    hashtag = need(raw, "hashtag")
+    activities = need(raw, "activities")
+    if not isinstance(activities, list):
+        raise MalformedPayload("activities is not a list")
+    readings = []
+    for activity in activities:
+        name = need(activity, "activity")
+        if name not in ACTIVITIES:
+            raise MalformedPayload(f"unknown activity {name!r}", "unknown_activity")
+        readings.append(
+            TopicStats.model_validate(
+                {
+                    "schema": TOPIC_STATS_SCHEMA_ID,
+                    "platform": PLATFORM,
+                    "topic": hashtag,
+                    "special": ACTIVITIES[name],
+                    "observed_at": observed_at,
+                    "reads": integer(need(activity, "view_cnt"), "view_cnt"),
+                },
+                strict=False,
+            )
+        )
+    return readings

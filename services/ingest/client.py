@@ -1,0 +1,102 @@
+"""One platform's HTTP client: rate limit, concurrency, timeouts, retries with jittered
+exponential backoff (tenacity; a 429's Retry-After is honoured), and the access token,
+fetched before it expires and again whenever the platform says it has."""
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from services.ingest.adapters.api import PlatformApi, RateLimited, Retryable, TokenExpired, Unreachable, http_check
+from services.ingest.config import PlatformConfig
+from services.ingest.metrics import IngestMetrics
+
+log = logging.getLogger(__name__)
+
+
+class PlatformClient:
+    def __init__(self, api: PlatformApi, config: PlatformConfig, http: httpx.AsyncClient, metrics: IngestMetrics):
+        self.api = api
+        self.config = config
+        self.http = http
+        self.metrics = metrics
+        self.limiter = AsyncLimiter(config.rate_per_second, 1.0)
+        self.slots = asyncio.Semaphore(config.concurrency)
+        self._token: tuple[str, float] | None = None  # (value, monotonic expiry)
+        self._token_lock = asyncio.Lock()
+        self._jitter = wait_random_exponential(multiplier=config.backoff_seconds, max=config.backoff_max_seconds)
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        auth: bool = True,
+        unwrap: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        """The unwrapped payload of one request, retried on transient failures."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.config.retries),
+            wait=self._wait,
+            retry=retry_if_exception_type(Retryable),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._once(method, path, dict(params or {}), json, auth, unwrap or self.api.unwrap)
+        raise AssertionError("unreachable")  # tenacity either returns or re-raises
+
+    async def _once(
+        self, method: str, path: str, params: dict[str, Any], json: Any, auth: bool, unwrap: Callable[[Any], Any]
+    ) -> Any:
+        headers: dict[str, str] = {}
+        token = await self.token() if auth else None
+        if token is not None:
+            self.api.authorize(params, headers, token)
+        try:
+            async with self.slots, self.limiter:
+                response = await self.http.request(
+                    method, self.config.base_url + path, params=params, json=json, headers=headers,
+                    timeout=self.config.timeout_seconds,
+                )
+            return unwrap(http_check(response))
+        except httpx.TimeoutException as exc:
+            self._failed("timeout")
+            raise Unreachable("timeout", f"{method} {path}: timed out") from exc
+        except httpx.TransportError as exc:
+            self._failed("connection")
+            raise Unreachable("connection", f"{method} {path}: {exc}") from exc
+        except Retryable as exc:
+            self._failed(exc.reason)
+            if isinstance(exc, TokenExpired) and self._token and self._token[0] == token:
+                self._token = None
+            raise
+
+    def _failed(self, reason: str) -> None:
+        self.metrics.failures.labels(self.api.platform, reason).inc()
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            return error.retry_after + random.uniform(0, 0.25)
+        if isinstance(error, TokenExpired):
+            return 0.0  # a fresh token is fetched right away
+        return float(self._jitter(state))
+
+    async def token(self) -> str:
+        async with self._token_lock:
+            now = time.monotonic()
+            if self._token is None or self._token[1] <= now:
+                value, ttl = await self.api.fetch_token(self.call, self.config.client_id, self.config.client_secret)
+                # Refresh ahead of the platform's expiry, by a tenth of the lifetime (at most a minute).
+                self._token = (value, now + ttl - min(60.0, ttl * 0.1))
+                log.debug("%s: new access token, valid %.0f s", self.api.platform, ttl)
+            return self._token[0]

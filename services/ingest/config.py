@@ -1,0 +1,56 @@
+"""The adapters' configuration file (TOML, read with the standard library's tomllib):
+per platform the back office's URL, credentials, poll interval, concurrency, rate limit,
+timeout and retries, and the rooms to poll with the unit that claimed each one.
+
+See deploy/ingest.example.toml (the configuration for `livefest simulate`).
+"""
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from schemas.snapshot import County, Platform, Special
+
+
+class RoomConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    room_id: str
+    county: County
+    special: Special | None = None
+
+
+class PlatformConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str
+    client_id: str
+    client_secret: str
+    poll_seconds: Annotated[float, Field(gt=0)] = 3.0
+    concurrency: Annotated[int, Field(ge=1)] = 4
+    rate_per_second: Annotated[float, Field(gt=0)] = 20.0
+    timeout_seconds: Annotated[float, Field(gt=0)] = 5.0
+    retries: Annotated[int, Field(ge=1)] = 4
+    backoff_seconds: Annotated[float, Field(gt=0)] = 0.2
+    backoff_max_seconds: Annotated[float, Field(gt=0)] = 5.0
+    topic_stats: bool = False
+    rooms: list[RoomConfig] = []
+
+
+class IngestConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    platforms: dict[Platform, PlatformConfig]
+
+
+def load(path: Path) -> IngestConfig:
+    """Parse and validate; errors name the file and the offending key."""
+    try:
+        with path.open("rb") as f:
+            return IngestConfig.model_validate(tomllib.load(f))
+    except FileNotFoundError:
+        raise SystemExit(f"ingest config {path} does not exist (see deploy/ingest.example.toml)") from None
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise SystemExit(f"ingest config {path} is invalid: {exc}") from None

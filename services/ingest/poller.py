@@ -1,0 +1,150 @@
+"""Polls one platform's back office: every `poll_seconds`, list the rooms, read each
+configured room's figures, normalize them and write the new snapshots to the spool.
+
+Nothing a platform sends can stop the loop: an unreadable record or answer is logged,
+counted (`livefest_ingest_failures_total{reason}`) and skipped; a failed cycle is
+retried at the next tick. Per-day counters become session-cumulative with the closed
+days' figures, which are kept in the spool's state so a restarted adapter has them.
+"""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from schemas.snapshot import Snapshot
+from services.ingest.adapters import NORMALIZERS
+from services.ingest.adapters.api import AuthRejected, Listing, Retryable
+from services.ingest.adapters.common import Attribution, Carry, MalformedPayload, need
+from services.ingest.client import PlatformClient
+from services.ingest.spool import Message, Spool
+
+log = logging.getLogger(__name__)
+
+
+class Poller:
+    def __init__(
+        self,
+        client: PlatformClient,
+        spool: Spool,
+        snapshot_topic: str,
+        topicstats_topic: str,
+        on_spooled: Any = None,
+    ) -> None:
+        self.client = client
+        self.api = client.api
+        self.platform = client.api.platform
+        self.config = client.config
+        self.metrics = client.metrics
+        self.spool = spool
+        self.snapshot_topic = snapshot_topic
+        self.topicstats_topic = topicstats_topic
+        self.on_spooled = on_spooled or (lambda: None)
+        self.normalize = NORMALIZERS[self.platform].normalize
+        self.rooms = {r.room_id: Attribution(r.county, r.special) for r in self.config.rooms}
+        self._done = {n.split(":", 2)[2] for n in spool.names(f"ended:{self.platform}:")}
+        self._last: dict[str, datetime] = {}  # newest observed_at spooled per session
+        self._reads: dict[str, int] = {}  # newest hashtag reads spooled per special
+        self.spooled = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            await self.cycle()
+            delay = self.config.poll_seconds - (time.monotonic() - started)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=max(0.0, delay))
+            except TimeoutError:
+                pass
+
+    async def cycle(self) -> bool:
+        """One pass over the platform; True when nothing failed."""
+        self.metrics.polls.labels(self.platform).inc()
+        try:
+            listings = await self.api.listings(self.client.call)
+            clean = all(await asyncio.gather(*(self._room(x) for x in listings)))
+            if self.config.topic_stats:
+                clean = await self._topic_stats() and clean
+        except (Retryable, MalformedPayload, AuthRejected) as exc:
+            self._skip(getattr(exc, "reason", "malformed"), f"room list: {exc}", exc)
+            return False
+        if clean:
+            self.metrics.last_success.labels(self.platform).set(time.time())
+        return clean
+
+    async def _room(self, listing: Listing | MalformedPayload) -> bool:
+        if isinstance(listing, MalformedPayload):
+            self._skip(listing.reason, f"room list record: {listing}")
+            return False
+        room = self.rooms.get(listing.room_id)
+        if room is None:
+            self._skip("unattributed", f"room {listing.room_id} is not in the configuration; skipped")
+            return True
+        if not listing.live or listing.live_id in self._done:
+            return True
+        try:
+            row = await self.api.detail(self.client.call, listing)
+            carry = await self._carry(row) if self.api.per_day else Carry()
+            snapshot = self.normalize(row, room, carry, datetime.now(UTC))
+        except (Retryable, MalformedPayload, AuthRejected) as exc:
+            self._skip(getattr(exc, "reason", "malformed"), f"room {listing.room_id}: {exc}", exc)
+            return False
+        if snapshot is not None:
+            self._spool_snapshot(snapshot, listing.live_id)
+        return True
+
+    def _spool_snapshot(self, snapshot: Snapshot, live_id: str) -> None:
+        if self._last.get(snapshot.session_id) == snapshot.observed_at:
+            return  # the platform has not moved since the last poll
+        state = {}
+        if snapshot.status == "ended":
+            state[f"ended:{self.platform}:{live_id}"] = snapshot.session_id
+            self._done.add(live_id)
+        message = Message(self.snapshot_topic, snapshot.session_id.encode(), snapshot.to_json_bytes())
+        self.spool.put([message], state)
+        self._last[snapshot.session_id] = snapshot.observed_at
+        self.metrics.snapshots.labels(self.platform).inc()
+        self.spooled += 1
+        self.on_spooled()
+
+    async def _carry(self, row: Mapping[str, Any]) -> Carry:
+        """Sum of the session's closed days before the row's statistics day (cached durably)."""
+        first, today = self.api.days(row)
+        live_id = str(need(row, "live_id"))
+        carry, day = Carry(), first
+        while day < today:
+            name = f"day:{self.platform}:{live_id}:{day.isoformat()}"
+            cached = self.spool.get(name)
+            if cached is None:
+                figures = await self.api.closed_day(self.client.call, row, day)
+                self.spool.set(name, json.dumps(figures.__dict__))
+            else:
+                figures = Carry(**json.loads(cached))
+            carry = carry.plus(figures)
+            day += timedelta(days=1)
+        return carry
+
+    async def _topic_stats(self) -> bool:
+        try:
+            readings = await self.api.topic_stats(self.client.call)  # type: ignore[attr-defined]
+        except (Retryable, MalformedPayload) as exc:
+            self._skip(getattr(exc, "reason", "malformed"), f"topic stats: {exc}", exc)
+            return False
+        # A reading is published when its count moved (the newest reading stands anyway).
+        fresh = [r for r in readings if self._reads.get(r.special) != r.reads]
+        if fresh:
+            self.spool.put([Message(self.topicstats_topic, r.topic.encode(), r.to_json_bytes()) for r in fresh])
+            for r in fresh:
+                self._reads[r.special] = r.reads
+            self.metrics.topic_stats.labels(self.platform).inc(len(fresh))
+            self.on_spooled()
+        return True
+
+    def _skip(self, reason: str, detail: str, error: Exception | None = None) -> None:
+        if reason != "unattributed":
+            log.warning("%s: %s", self.platform, detail)
+        if not isinstance(error, Retryable):  # the client counted every failed attempt already
+            self.metrics.failures.labels(self.platform, reason).inc()

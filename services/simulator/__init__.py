@@ -1,0 +1,1 @@
+"""`livefest simulate`: HTTP back offices of every platform, serving a scripted festival."""

@@ -1,0 +1,36 @@
+"""The simulator's HTTP app: every platform's back office under `/<platform>/…`, the
+ground truth at `GET /truth`, and `GET /rooms` (which unit claimed which room, the part
+of an adapter's configuration the platforms cannot tell)."""
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from services.simulator.backoffice import BackOffice
+from services.simulator.platforms import aiguang, channels, douyin, kuaishou, miniprogram, taobao, weishi, yizhibo
+
+PLATFORM_MODULES = (douyin, taobao, weishi, channels, aiguang, yizhibo, miniprogram, kuaishou)
+
+
+def create_app(office: BackOffice) -> FastAPI:
+    app = FastAPI(title="livefest simulated back offices", version="1")
+    for module in PLATFORM_MODULES:
+        app.include_router(module.router(office))
+
+    @app.get("/truth")
+    def truth() -> dict[str, Any]:
+        """The festival's figures in the API's terms, over every reading handed out so far."""
+        return office.truth()
+
+    @app.get("/rooms")
+    def rooms() -> list[dict[str, Any]]:
+        return [
+            {"platform": p.platform, "room_id": p.room_id, "county": p.county, "special": p.special}
+            for p in office.festival.plans
+        ]
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"ok": True, "event_time": office.clock.now().isoformat(), "finished": office.clock.finished}
+
+    return app

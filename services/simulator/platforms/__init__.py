@@ -1,0 +1,1 @@
+"""One simulated back office per platform, each in its own dialect (schemas/platforms/)."""

@@ -1,0 +1,49 @@
+"""The simulator's ground truth in the contract's terms, computed with `livefest.semantics`
+over the canonical snapshots its back offices actually handed out (the readings a perfect
+adapter fleet would deliver), so it is the pipeline's own definition of every figure."""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from livefest import semantics
+from livefest.timeutil import rfc3339
+from schemas.snapshot import COUNTIES, PLATFORMS, Snapshot
+
+FIGURES = ("gmv_fen", "orders", "units_sold", "viewers_total", "viewers_online", "sessions", "sessions_live")
+
+
+def truth(snapshots: Iterable[Snapshot], reads: Mapping[str, int], now: datetime, finished: bool) -> dict[str, Any]:
+    """`{as_of, event_time, finished, totals, counties, platforms, sessions, specials}`."""
+    served = list(snapshots)
+    sessions = semantics.all_session_figures(served)
+    mark = semantics.watermark(served)
+    as_of = rfc3339(mark) if mark else None
+
+    def figures(keep: Any = lambda f: True) -> dict[str, int]:
+        totals = semantics.totals(f for f in sessions.values() if keep(f))
+        return {name: getattr(totals, name) for name in FIGURES}
+
+    return {
+        "as_of": as_of,
+        "event_time": rfc3339(now),
+        "finished": finished,
+        "totals": {**figures(), "as_of": as_of},
+        "counties": [{"county": c, **figures(lambda f, c=c: f.county == c)} for c in COUNTIES],
+        "platforms": [{"platform": p, **figures(lambda f, p=p: f.platform == p)} for p in PLATFORMS],
+        "sessions": [session(f, as_of) for f in sorted(sessions.values(), key=lambda f: f.session_id)],
+        "specials": [{"special": s, "reads": n} for s, n in reads.items()],
+    }
+
+
+def session(f: semantics.SessionFigures, as_of: str | None) -> dict[str, Any]:
+    """The fields of the API's `GET /v1/sessions/{session_id}`."""
+    return {
+        "session_id": f.session_id, "room_id": f.room_id, "county": f.county, "platform": f.platform,
+        "special": f.special, "status": f.status, "live": f.live, "gmv_fen": f.gmv_fen, "orders": f.orders,
+        "units_sold": f.units_sold, "viewers_total": f.viewers_total, "viewers_online": f.viewers_online,
+        "peak_viewers_online": f.peak_viewers_online, "products_listed": f.products_listed,
+        "products_listed_max": f.products_listed_max, "categories": list(f.categories),
+        "observed_at": rfc3339(f.observed_at), "first_observed_at": rfc3339(f.first_observed_at),
+        "as_of": as_of,
+    }

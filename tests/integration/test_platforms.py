@@ -1,0 +1,110 @@
+"""Simulated back offices -> adapters -> Kafka -> aggregator -> API, on the real broker:
+after the festival, every API figure equals the simulator's `/truth` exactly — with the
+back offices misbehaving (429, 5xx, slow answers, expired tokens, malformed bodies), with
+the broker away for a while, and with the adapters killed and restarted mid-broadcast."""
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.pipeline import Pipeline, free_port, wait_until
+from tests.support.platforms import FESTIVAL, Platforms, assert_api_equals_truth
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "kafka-local.sh"
+PLATFORMS = ("douyin", "taobao", "weishi", "channels", "aiguang", "yizhibo", "miniprogram", "kuaishou")
+
+
+def test_up_runs_simulator_and_adapters_and_matches_truth(tmp_path: Path):
+    pipeline = Pipeline(tmp_path, args=("up", "--speed", "100", *FESTIVAL, "--poll-seconds", "0.3",
+                                        "--faults", "0.05"))
+    platforms = Platforms(pipeline, tmp_path)
+    pipeline.env.update(LIVEFEST_SIMULATOR_PORT=str(platforms.port))
+    try:
+        pipeline.start()
+        truth = assert_api_equals_truth(pipeline, platforms)
+        truth_reads = {s["special"]: s["reads"] for s in truth["specials"]}
+        assert platforms.topic_reads() == truth_reads
+        # ... and the aggregator's hashtag figures (GET /v1/specials) equal them too.
+        wait_until(lambda: {s["special"]: s["reads"] for s in pipeline.json("/v1/specials")["specials"]}
+                   == truth_reads, 30, "/v1/specials to show the simulator's hashtag reads")
+        # The status line shows every platform's adapter contributing.
+        lines = [line for line in pipeline.log_path.read_text().splitlines() if "adapters:" in line]
+        counts = dict(re.findall(r"(\w+) (\d[\d,]*)", lines[-1].split("adapters:")[1]))
+        assert all(int(counts[p].replace(",", "")) > 0 for p in PLATFORMS), lines[-1]
+        metrics = pipeline.get("/metrics").text
+        assert 'livefest_ingest_failures_total{platform="' in metrics
+    finally:
+        pipeline.close()
+
+
+def test_adapters_killed_and_restarted_mid_broadcast(make_pipeline, tmp_path: Path):
+    pipeline = make_pipeline().start()
+    platforms = Platforms(pipeline, tmp_path).start()
+    try:
+        wait_until(lambda: platforms.truth()["totals"]["sessions_live"] > 0, 30, "live broadcasts")
+        time.sleep(2)
+        platforms.adapters.kill()  # SIGKILL: no shutdown, the spool is all that is left
+        assert not platforms.truth()["finished"], "the kill did not land mid-festival"
+        time.sleep(2)
+        platforms.adapters.start()
+        assert_api_equals_truth(pipeline, platforms)
+        assert platforms.topic_reads() == {s["special"]: s["reads"] for s in platforms.truth()["specials"]}
+    finally:
+        platforms.close()
+
+
+class PrivateBroker:
+    """A broker of our own (the shared one on 9092 must never be stopped)."""
+
+    def __init__(self, root: Path) -> None:
+        port = free_port()
+        self.address = f"127.0.0.1:{port}"
+        self.env = {**os.environ, "LIVEFEST_DATA_DIR": str(root), "LIVEFEST_KAFKA_PORT": str(port),
+                    "LIVEFEST_KAFKA_CONTROLLER_PORT": str(free_port())}
+
+    def run(self, command: str) -> None:
+        subprocess.run(["bash", str(SCRIPT), command], env=self.env, check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
+    broker = PrivateBroker(tmp_path / "broker")
+    broker.run("start")
+    try:
+        yield broker
+    finally:
+        broker.run("stop")
+
+
+def test_broker_away_during_polling_loses_nothing(make_pipeline, private_broker: PrivateBroker, tmp_path: Path):
+    pipeline = make_pipeline(kafka=private_broker.address).start()
+    platforms = Platforms(pipeline, tmp_path).start()
+    try:
+        wait_until(lambda: platforms.truth()["totals"]["sessions_live"] > 0, 30, "live broadcasts")
+        private_broker.run("stop")
+        away = platforms.truth()
+        # The adapters keep polling; their snapshots pile up in the spool.
+        wait_until(lambda: _metric(platforms, "livefest_ingest_spool_depth") >= 5, 20, "snapshots spooled")
+        time.sleep(2)
+        assert platforms.truth()["totals"] != away["totals"], "nothing happened while the broker was away"
+        wait_until(lambda: _metric(platforms, "livefest_ingest_delivery_failures_total") > 0, 20, "a failed delivery")
+        private_broker.run("start")
+        if pipeline.process is not None and pipeline.process.poll() is not None:
+            pipeline.start()  # the aggregator may give up on a vanished broker; its state is durable
+        wait_until(lambda: httpx.get(f"{pipeline.url}/healthz", timeout=2).status_code == 200, 60, "the API")
+        assert_api_equals_truth(pipeline, platforms, timeout_s=90)
+        assert _metric(platforms, "livefest_ingest_spool_depth") == 0
+    finally:
+        platforms.close()
+
+
+def _metric(platforms: Platforms, name: str) -> float:
+    port = platforms.env["LIVEFEST_INGEST_METRICS_PORT"]
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    return float(next(line.split()[-1] for line in text.splitlines() if line.startswith(name + " ")))

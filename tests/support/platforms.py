@@ -1,0 +1,138 @@
+"""Runs the simulated back offices (`livefest simulate`) and the adapters (`livefest
+ingest`) as child processes next to a `Pipeline`, and compares the API with `/truth`."""
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from kafka import KafkaConsumer
+
+from tests.support.pipeline import LIVEFEST, Pipeline, free_port, wait_until
+
+# A short festival: 24 broadcasts (all eight platforms, every special, per-day platforms
+# across midnight) in ~0.4 h of event time, replayed at 100x: about 15 s of wall time.
+FESTIVAL = ("--rooms", "24", "--hours", "0.4", "--seed", "7")
+FIGURES = ("gmv_fen", "orders", "units_sold", "viewers_total", "viewers_online", "sessions", "sessions_live")
+
+
+class Child:
+    def __init__(self, args: list[str], env: dict[str, str], log: Path, cwd: Path) -> None:
+        self.args, self.env, self.log, self.cwd = args, env, log, cwd
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "Child":
+        self.process = subprocess.Popen(
+            [str(LIVEFEST), *self.args], env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            cwd=self.cwd,
+        )
+        return self
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class Platforms:
+    """The simulator and the adapters for one pipeline (its topics, its broker)."""
+
+    def __init__(self, pipeline: Pipeline, workdir: Path, speed: float = 100, faults: float = 0.05) -> None:
+        self.pipeline = pipeline
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.topicstats_topic = pipeline.topicstats_topic
+        self.env = {
+            **pipeline.env,
+            "LIVEFEST_DATA_DIR": str(workdir / "adapters"),
+            "LIVEFEST_SIMULATOR_PORT": str(self.port),
+            "LIVEFEST_INGEST_METRICS_PORT": str(free_port()),
+        }
+        self.workdir = workdir
+        self.config = workdir / "ingest.toml"
+        text = subprocess.run(
+            [str(LIVEFEST), "simulate", *FESTIVAL, "--print-config"], env=self.env, check=True, capture_output=True,
+        ).stdout.decode()
+        self.config.write_text(text.replace("poll_seconds = 2.0", "poll_seconds = 0.3"), encoding="utf-8")
+        sim_args = ["simulate", *FESTIVAL, "--speed", str(speed), "--faults", str(faults), "--token-ttl", "4",
+                    "--slow-seconds", "0.5"]
+        self.simulator = Child(sim_args, self.env, workdir / "simulator.log", workdir)
+        self.adapters = Child(["ingest", "--config", str(self.config)], self.env, workdir / "ingest.log", workdir)
+
+    def start(self) -> "Platforms":
+        self.adapters.start()  # polling fails until the simulator answers: counted, not fatal
+        self.simulator.start()
+        wait_until(lambda: httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200, 30, "the simulator")
+        return self
+
+    def truth(self) -> dict[str, Any]:
+        return httpx.get(f"{self.url}/truth", timeout=30).json()
+
+    def close(self) -> None:
+        self.adapters.stop()
+        self.simulator.stop()
+
+    def topic_reads(self) -> dict[str, int]:
+        consumer = KafkaConsumer(self.topicstats_topic, bootstrap_servers=self.pipeline.kafka,
+                                 auto_offset_reset="earliest", consumer_timeout_ms=2000, enable_auto_commit=False)
+        newest: dict[str, tuple[str, int]] = {}
+        try:
+            for message in consumer:
+                event = json.loads(message.value)
+                assert message.key == event["topic"].encode()
+                if event["special"] not in newest or newest[event["special"]][0] <= event["observed_at"]:
+                    newest[event["special"]] = (event["observed_at"], event["reads"])
+        finally:
+            consumer.close()
+        return {special: reads for special, (_, reads) in newest.items()}
+
+
+def api_view(get_json: Any, truth: dict[str, Any]) -> dict[str, Any]:
+    """The API's answers to everything `/truth` states, in `/truth`'s shape."""
+    totals = get_json("/v1/totals")
+    return {
+        "as_of": totals["as_of"],
+        "totals": {k: totals[k] for k in (*FIGURES, "as_of")},
+        "counties": [{k: c[k] for k in ("county", *FIGURES)} for c in get_json("/v1/counties")["counties"]],
+        "platforms": [
+            {"platform": p["platform"], **{k: get_json(f"/v1/totals?platform={p['platform']}")[k] for k in FIGURES}}
+            for p in truth["platforms"]
+        ],
+        "sessions": [get_json(f"/v1/sessions/{s['session_id']}") for s in truth["sessions"]],
+    }
+
+
+def truth_view(truth: dict[str, Any]) -> dict[str, Any]:
+    return {k: truth[k] for k in ("as_of", "totals", "counties", "platforms", "sessions")}
+
+
+def assert_api_equals_truth(pipeline: Pipeline, platforms: Platforms, timeout_s: float = 60) -> dict[str, Any]:
+    """Once the festival is over and everything is consumed, every figure equals `/truth`."""
+    wait_until(lambda: platforms.truth()["finished"], 90, "the simulated festival to end")
+    time.sleep(1.5)  # the adapters' last poll of the ended sessions
+    deadline = time.monotonic() + timeout_s
+    while True:
+        truth = platforms.truth()
+        settled = pipeline.consumed_offsets_caught_up()
+        view = api_view(pipeline.json, truth)
+        if settled and view == truth_view(truth):
+            break
+        if time.monotonic() > deadline:
+            assert view == truth_view(truth), f"API differs from /truth (logs in {platforms.workdir})"
+        time.sleep(1)
+    assert truth["totals"]["sessions"] == 24 and truth["totals"]["gmv_fen"] > 0
+    assert {p["platform"] for p in truth["platforms"] if p["sessions"]} == {
+        "douyin", "taobao", "weishi", "channels", "aiguang", "yizhibo", "miniprogram", "kuaishou"}
+    return truth
+
