@@ -82,7 +82,8 @@ def private_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
         broker.run("stop")
 
 
-def test_broker_away_during_polling_loses_nothing(make_pipeline, private_broker: PrivateBroker, tmp_path: Path):
+def test_broker_away_during_polling_loses_nothing(private_broker: PrivateBroker, make_pipeline, tmp_path: Path):
+    # private_broker first: fixtures are torn down in reverse, so the pipeline stops before its broker.
     pipeline = make_pipeline(kafka=private_broker.address).start()
     platforms = Platforms(pipeline, tmp_path).start()
     try:
