@@ -60,7 +60,13 @@ def simulate(
     "--config", "config_path", type=click.Path(path_type=Path), default=Path("deploy/ingest.example.toml"),
     show_default=True, help="Rooms, credentials and poll intervals (TOML).",
 )
-def ingest(config_path: Path) -> None:
+@click.option(
+    "--simulated", is_flag=True,
+    help="Instead of --config, poll `livefest simulate` at LIVEFEST_SIMULATOR_HOST:PORT "
+    "(the config it would print for the same festival options).",
+)
+@festival_options
+def ingest(config_path: Path, simulated: bool, seed: int, rooms: int, hours: float) -> None:
     """Poll the platforms' back offices and publish snapshots to Kafka (spooled locally first)."""
     import logging
     import signal
@@ -73,8 +79,16 @@ def ingest(config_path: Path) -> None:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns everything else
     settings = get_settings()
-    runtime = Ingest(load(config_path), settings)
-    start_http_server(settings.ingest_metrics_port, addr="127.0.0.1")
+    if simulated:
+        from services.ingest.script import ScriptedFestival
+        from services.ingest.simconfig import simulator_config
+
+        url = f"http://{settings.simulator_host}:{settings.simulator_port}"
+        config = simulator_config(ScriptedFestival.fitted(seed, rooms, hours), url)
+    else:
+        config = load(config_path)
+    runtime = Ingest(config, settings)
+    start_http_server(settings.ingest_metrics_port, addr=settings.ingest_metrics_host)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     aggregator_web_port: int = Field(6066, ge=0, le=65535, description="faust web / metrics port")
     simulator_host: str = "127.0.0.1"
     simulator_port: int = Field(8100, ge=0, le=65535, description="where `livefest simulate` listens")
+    ingest_metrics_host: str = Field("127.0.0.1", description="where `livefest ingest` serves /metrics")
     ingest_metrics_port: int = Field(
         9108, ge=0, le=65535, description="where `livefest ingest` / `livefest simulate` serve /metrics"
     )

@@ -23,11 +23,10 @@ REQUIRED = {
     "migrate": {"clickhouse"},
     "aggregator": {"kafka", "clickhouse", "consumer_group", "topic_partitions", "aggregator_web_port"},
     "api": {"clickhouse", "api_host", "api_port", "api_keys"},
-    "ingest": {"kafka", "ingest_metrics_port"},
-    "simulate": {"kafka", "ingest_metrics_port"},
+    "ingest": {"kafka", "ingest_metrics_host", "ingest_metrics_port", "simulator_host", "simulator_port"},
+    "simulate": {"simulator_host", "simulator_port"},
 }
-METRICS_PORT = {"aggregator": "aggregator_web_port", "api": "api_port", "ingest": "ingest_metrics_port",
-                "simulate": "ingest_metrics_port"}
+METRICS_PORT = {"aggregator": "aggregator_web_port", "api": "api_port", "ingest": "ingest_metrics_port"}
 SECRET = re.compile(r"PASSWORD|SECRET|KEYS|TOKEN")
 REQUIRED_VAR = re.compile(r"\$\{(\w+):\?[^}]+\}")
 
@@ -92,6 +91,11 @@ def test_every_variable_the_command_needs_is_set(name: str):
         assert dsn.username == SERVICES["clickhouse"]["environment"]["CLICKHOUSE_USER"]
     if command(service) == "api":
         assert settings.api_host == "0.0.0.0" and settings.key_scopes
+    if command(service) == "ingest":
+        assert settings.ingest_metrics_host == "0.0.0.0", "Prometheus scrapes ingest from another container"
+        simulator = settings_of(SERVICES["simulator"])
+        assert (settings.simulator_host, settings.simulator_port) == ("simulator", simulator.simulator_port)
+        assert simulator.simulator_host == "0.0.0.0"
 
 
 def test_no_default_secrets():
@@ -126,7 +130,7 @@ def test_scrape_targets_are_the_services_on_their_configured_ports():
             service = SERVICES[host]
             settings = settings_of(service)
             assert int(port) == getattr(settings, METRICS_PORT[command(service)]), target
-            assert job["job_name"] == {"simulate": "simulator"}.get(command(service), command(service))
+            assert job["job_name"] == command(service)
     exporting = {name for name, s in livefest_services().items() if command(s) in METRICS_PORT}
     assert exporting <= set(scraped), f"not scraped: {sorted(exporting - set(scraped))}"
 
