@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 
 import faust
 from faust.types import EventT
-from tenacity import AsyncRetrying, wait_exponential_jitter
 
 from livefest.clickhouse import Store
 from livefest.settings import Settings
 from livefest.timeutil import from_micros
-from services.aggregator.batch import Batch, Message, build_batch
+from services.aggregator import steps
+from services.aggregator.batch import Batch, build_batch
 from services.aggregator.lag import LagProbe
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.writer import write_snapshots
@@ -53,50 +53,12 @@ class Aggregator:
             await self.handle(events)
 
     async def handle(self, events: list[EventT]) -> None:
-        messages = [_message(event) for event in events]
+        messages = [steps.message_of(event) for event in events]
         self.metrics.consumed.inc(len(messages))
         batch = build_batch(messages, self.watermark, self.late_bound, datetime.now(UTC))
-        await self._publish_dead_letters(batch)
-        if batch.rows:
-            loop = asyncio.get_running_loop()
-            write = loop.run_in_executor(None, write_snapshots, self.store, batch.rows, self.metrics)
-            try:
-                await asyncio.shield(write)
-            except asyncio.CancelledError:
-                # Shutting down: Faust acknowledges this batch as the agent unwinds, so the
-                # write must be finished first (a second signal still kills the process).
-                log.info("stopping: finishing the write of %d snapshots first", len(batch.rows))
-                await write
-                raise
+        await steps.publish_dead_letters(self.dead_letters, batch, self.metrics.rejected)
+        await steps.write_rows(write_snapshots, self.store, batch.rows, self.metrics)
         self._advance(batch)
-
-    async def _publish_dead_letters(self, batch: Batch) -> None:
-        pending = []
-        for letter in batch.dead_letters:
-            self.metrics.rejected.labels(letter.rejected.reason).inc()
-            log.warning(
-                "rejected message %s[%d]@%d (%s): %s",
-                letter.message.topic,
-                letter.message.partition,
-                letter.message.offset,
-                letter.rejected.reason,
-                letter.rejected.detail,
-            )
-            pending.append(letter)
-        if not pending:
-            return
-        # Wait for the broker's ack, retrying: the originals are acknowledged with this batch,
-        # and an exception escaping the agent would acknowledge them too.
-        async for attempt in AsyncRetrying(
-            wait=wait_exponential_jitter(multiplier=0.2, max=10.0),
-            before_sleep=lambda state: log.warning("dead-letter publish failed, retrying: %s", state.outcome),
-        ):
-            with attempt:
-                sent = [
-                    await self.dead_letters.send(key=letter.message.key, value=letter.to_json_bytes())
-                    for letter in pending
-                ]
-                await asyncio.gather(*sent)
 
     def _advance(self, batch: Batch) -> None:
         if batch.late:
@@ -112,13 +74,3 @@ class Aggregator:
         if micros:
             self.watermark = from_micros(micros)
 
-
-def _message(event: EventT) -> Message:
-    message = event.message
-    return Message(
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-        key=message.key if isinstance(message.key, bytes) else None,
-        value=message.value if isinstance(message.value, bytes) else None,
-    )

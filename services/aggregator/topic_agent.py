@@ -1,11 +1,10 @@
 """The hashtag-readings agent: batch, write `topic_stats`, then let Faust acknowledge.
 
-The same discipline as the snapshot agent (agent.py): the body never raises, invalid
-messages go to their dead-letter topic (with the broker's ack awaited), the write is
-retried inside until ClickHouse accepts it, concurrency=1.
+The same discipline as the snapshot agent (agent.py), through the same steps (steps.py):
+the body never raises, invalid messages go to their dead-letter topic (with the broker's
+ack awaited), the write is retried inside until ClickHouse accepts it, concurrency=1.
 """
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -14,8 +13,8 @@ from faust.types import EventT
 
 from livefest.clickhouse import Store
 from livefest.settings import Settings
-from services.aggregator.agent import _message
-from services.aggregator.batch import Batch, build_topic_stats_batch
+from services.aggregator import steps
+from services.aggregator.batch import build_topic_stats_batch
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.writer import write_topic_stats
 
@@ -40,28 +39,8 @@ class TopicStatsAggregator:
             await self.handle(events)
 
     async def handle(self, events: list[EventT]) -> None:
-        messages = [_message(event) for event in events]
+        messages = [steps.message_of(event) for event in events]
         self.metrics.topicstats_consumed.inc(len(messages))
         batch = build_topic_stats_batch(messages, datetime.now(UTC))
-        await self._publish_dead_letters(batch)
-        if batch.rows:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, write_topic_stats, self.store, batch.rows, self.metrics)
-
-    async def _publish_dead_letters(self, batch: Batch) -> None:
-        pending = []
-        for letter in batch.dead_letters:
-            self.metrics.topicstats_rejected.labels(letter.rejected.reason).inc()
-            log.warning(
-                "rejected hashtag reading %s[%d]@%d (%s): %s",
-                letter.message.topic,
-                letter.message.partition,
-                letter.message.offset,
-                letter.rejected.reason,
-                letter.rejected.detail,
-            )
-            pending.append(
-                await self.dead_letters.send(key=letter.message.key, value=letter.to_json_bytes())
-            )
-        if pending:
-            await asyncio.gather(*pending)
+        await steps.publish_dead_letters(self.dead_letters, batch, self.metrics.topicstats_rejected)
+        await steps.write_rows(write_topic_stats, self.store, batch.rows, self.metrics)

@@ -10,6 +10,7 @@ from typing import Any
 from livefest import semantics
 from livefest.timeutil import SHANGHAI, rfc3339
 from schemas.snapshot import COUNTIES, PLATFORMS, Snapshot
+from services.simulator import truth
 
 # Starts 23:50 Shanghai time, so sessions run across midnight into 24 Oct.
 START = datetime(2021, 10, 23, 23, 50, tzinfo=SHANGHAI)
@@ -106,12 +107,5 @@ def expected_totals(figures: dict[str, semantics.SessionFigures], **filters: str
 
 
 def expected_session(f: semantics.SessionFigures, watermark: datetime) -> dict[str, Any]:
-    return {
-        "session_id": f.session_id, "room_id": f.room_id, "county": f.county, "platform": f.platform,
-        "special": f.special, "status": f.status, "live": f.live, "gmv_fen": f.gmv_fen, "orders": f.orders,
-        "units_sold": f.units_sold, "viewers_total": f.viewers_total, "viewers_online": f.viewers_online,
-        "peak_viewers_online": f.peak_viewers_online, "products_listed": f.products_listed,
-        "products_listed_max": f.products_listed_max, "categories": list(f.categories),
-        "observed_at": rfc3339(f.observed_at), "first_observed_at": rfc3339(f.first_observed_at),
-        "as_of": rfc3339(watermark),
-    }
+    """The API's session fields, as the simulator's /truth lays them out."""
+    return truth.session(f, rfc3339(watermark))
