@@ -54,7 +54,8 @@ def charts(report: Report) -> str:
     return "\n".join([
         svg.bar_chart("各区县成交金额 GMV by county (yuan)", county_bars),
         svg.bar_chart("每日成交金额 Daily GMV (yuan)", day_bars),
-        svg.line_chart("全市在线观看人数 Online viewers, city-wide", report.viewers_curve),
+        svg.line_chart("全市在线观看人数（区间峰值） Online viewers, city-wide (peak per interval)",
+                       report.viewers_curve),
     ])  # fmt: skip
 
 

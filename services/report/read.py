@@ -63,9 +63,11 @@ def live_totals(store: Store, platforms: list[str] | None = None) -> dict[str, L
 def viewers_curve(
     store: Store, period: Period, mark: datetime | None, stale_after_s: int
 ) -> list[tuple[datetime, int]]:
-    """City-wide online viewers over the period (at most CURVE_POINTS whole-minute steps),
-    with the API's own timeseries query. `mark` must be the store's watermark (not the
-    period's): that query relies on it being the newest snapshot of all."""
+    """City-wide online viewers over the period: the API's minute-by-minute series (its own
+    query), reduced to at most CURVE_POINTS intervals by keeping each interval's peak — a
+    sample at each interval's end would miss most broadcasts of a weeks-long festival.
+    `mark` must be the store's watermark (not the period's): that query relies on it being
+    the newest snapshot of all."""
     if mark is None:
         return []
     first_us, _ = store.rows(queries.FIRST_OBSERVED)[0]
@@ -75,14 +77,20 @@ def viewers_curve(
     end_s = -(-(to_micros(end) // 1_000_000) // 60) * 60
     if end_s <= start_s:
         return []
-    step_s = max(60, -(-(end_s - start_s) // (CURVE_POINTS * 60)) * 60)
-    buckets = -(-(end_s - start_s) // step_s)
+    minutes = (end_s - start_s) // 60
     params: dict[str, Any] = {
-        "start_s": start_s, "step_s": step_s, "buckets": buckets,
+        "start_s": start_s, "step_s": 60, "buckets": minutes,
         "stale_us": stale_after_s * 1_000_000, "wm": to_micros(mark), "county": None,
     }  # fmt: skip
-    values = {int(b): int(v) for b, v in store.rows(api_queries.ONLINE_SERIES, params)}
-    return [(from_micros((start_s + i * step_s) * 1_000_000), values.get(i, 0)) for i in range(buckets)]
+    per_minute = {int(b): int(v) for b, v in store.rows(api_queries.ONLINE_SERIES, params)}
+    width = -(-minutes // CURVE_POINTS)  # minutes per interval
+    return [
+        (
+            from_micros((start_s + first * 60) * 1_000_000),
+            max((per_minute.get(m, 0) for m in range(first, min(first + width, minutes))), default=0),
+        )
+        for first in range(0, minutes, width)
+    ]
 
 
 READ_STEPS = 7
