@@ -10,47 +10,31 @@ from datetime import datetime
 from typing import Any
 
 from schemas.snapshot import Snapshot
-from services.ingest.adapters.common import (
-    NO_CARRY,
-    Attribution,
-    Carry,
-    build,
-    categories,
-    fen_from_yuan,
-    from_unix_millis,
-    integer,
-    need,
-    status_from,
-)
+from services.ingest.adapters.common import NO_CARRY, Attribution, Carry
+from services.ingest.adapters.layout import Layout, normalize_with
 
 PLATFORM = "aiguang"
 STATUS = {"NOTICE": None, "LIVING": "live", "FINISHED": "ended"}
+LAYOUT = Layout(
+    platform=PLATFORM,
+    status_key="liveState",
+    status=STATUS,
+    live_id="liveNo",
+    room_id="roomNo",
+    observed_at="statTimeMs",
+    clock="unix_millis",
+    viewers_online="onlineUsers",
+    viewers_total="totalUsers",
+    orders="orders",
+    units_sold="units",
+    gmv="gmv",
+    money="yuan",
+    products_listed="goodsNum",
+    categories="categories",
+)
 
 
 def normalize(
-    raw: Mapping[str, Any],
-    room: Attribution,
-    carry: Carry = NO_CARRY,
-    polled_at: datetime | None = None,
+    raw: Mapping[str, Any], room: Attribution, carry: Carry = NO_CARRY, polled_at: datetime | None = None
 ) -> Snapshot | None:
-    status = status_from(need(raw, "liveState"), STATUS, "liveState")
-    if status is None:
-        return None
-    return build(
-        platform=PLATFORM,
-        live_id=need(raw, "liveNo"),
-        room_id=need(raw, "roomNo"),
-        room=room,
-        observed_at=from_unix_millis(need(raw, "statTimeMs"), "statTimeMs"),
-        status=status,
-        viewers_online=integer(need(raw, "onlineUsers"), "onlineUsers"),
-        viewers_total=integer(need(raw, "totalUsers"), "totalUsers"),
-        orders=integer(need(raw, "orders"), "orders"),
-        units_sold=integer(need(raw, "units"), "units"),
-        gmv_fen=fen_from_yuan(need(raw, "gmv"), "gmv"),
-        products_listed=integer(need(raw, "goodsNum"), "goodsNum"),
-        category_codes=categories(need(raw, "categories"), "categories"),
-        carry=carry,
-        polled_at=polled_at,
-    )
-
+    return normalize_with(LAYOUT, raw, room, carry, polled_at)

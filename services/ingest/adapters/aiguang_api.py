@@ -15,7 +15,7 @@ from services.ingest.adapters.api import (
     MalformedPayload,
     parse_listing,
 )
-from services.ingest.adapters.common import integer, need, status_from
+from services.ingest.adapters.common import integer, need
 
 PAGE = 5
 
@@ -59,7 +59,7 @@ class AiguangApi(BaseApi):
 
 
 def _listing(row: Mapping[str, Any]) -> Listing:
-    live = status_from(need(row, "liveState"), aiguang.STATUS, "liveState") is not None
+    live = aiguang.LAYOUT.on_air(row)
     return Listing(str(need(row, "roomNo")), live, str(row.get("liveNo") or ""), row)
 
 

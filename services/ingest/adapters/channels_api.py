@@ -17,7 +17,7 @@ from services.ingest.adapters.api import (
     TokenExpired,
     parse_listing,
 )
-from services.ingest.adapters.common import Carry, from_unix_seconds, integer, need, status_from
+from services.ingest.adapters.common import Carry, from_unix_seconds, integer, need
 
 PAGE = 5
 EXPIRED = {40001, 42001}
@@ -89,7 +89,7 @@ class ChannelsApi(BaseApi):
 
 
 def _listing(row: Mapping[str, Any]) -> Listing:
-    live = status_from(need(row, "live_status"), channels.STATUS, "live_status") is not None
+    live = channels.LAYOUT.on_air(row)
     return Listing(str(need(row, "export_id")), live, str(row.get("live_id") or ""))
 
 

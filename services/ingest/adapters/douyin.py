@@ -17,47 +17,39 @@ from services.ingest.adapters.common import (
     Attribution,
     Carry,
     MalformedPayload,
-    build,
-    categories,
     from_unix_seconds,
     integer,
     need,
-    status_from,
 )
+from services.ingest.adapters.layout import Layout, normalize_with
 
 PLATFORM = "douyin"
-STATUS = {1: None, 2: "live", 4: "ended"}
 # The organiser registered one Douyin activity per special under the festival hashtag.
 ACTIVITIES = {"启动仪式专场": "launch", "乡村振兴专场": "rural", "时尚清远专场": "fashion"}
+STATUS = {1: None, 2: "live", 4: "ended"}
+LAYOUT = Layout(
+    platform=PLATFORM,
+    status_key="room_status",
+    status=STATUS,
+    live_id="live_id",
+    room_id="room_id",
+    observed_at="stat_time",
+    clock="unix_seconds",
+    viewers_online="online_user_cnt",
+    viewers_total="total_watch_ucnt",
+    orders="pay_order_cnt",
+    units_sold="pay_item_cnt",
+    gmv="pay_amount",
+    money="fen",
+    products_listed="product_cnt",
+    categories="product_categories",
+)
 
 
 def normalize(
-    raw: Mapping[str, Any],
-    room: Attribution,
-    carry: Carry = NO_CARRY,
-    polled_at: datetime | None = None,
+    raw: Mapping[str, Any], room: Attribution, carry: Carry = NO_CARRY, polled_at: datetime | None = None
 ) -> Snapshot | None:
-    """`data` of a room_data answer -> a snapshot, or None while the room has no session."""
-    status = status_from(need(raw, "room_status"), STATUS, "room_status")
-    if status is None:
-        return None
-    return build(
-        platform=PLATFORM,
-        live_id=need(raw, "live_id"),
-        room_id=need(raw, "room_id"),
-        room=room,
-        observed_at=from_unix_seconds(need(raw, "stat_time"), "stat_time"),
-        status=status,
-        viewers_online=integer(need(raw, "online_user_cnt"), "online_user_cnt"),
-        viewers_total=integer(need(raw, "total_watch_ucnt"), "total_watch_ucnt"),
-        orders=integer(need(raw, "pay_order_cnt"), "pay_order_cnt"),
-        units_sold=integer(need(raw, "pay_item_cnt"), "pay_item_cnt"),
-        gmv_fen=integer(need(raw, "pay_amount"), "pay_amount"),
-        products_listed=integer(need(raw, "product_cnt"), "product_cnt"),
-        category_codes=categories(need(raw, "product_categories"), "product_categories"),
-        carry=carry,
-        polled_at=polled_at,
-    )
+    return normalize_with(LAYOUT, raw, room, carry, polled_at)
 
 
 def topic_stats(raw: Mapping[str, Any]) -> list[TopicStats]:

@@ -16,7 +16,7 @@ from services.ingest.adapters.api import (
     TokenExpired,
     parse_listing,
 )
-from services.ingest.adapters.common import integer, need, status_from
+from services.ingest.adapters.common import integer, need
 
 EXPIRED = {2190008, 2190002}
 PAGE = 10
@@ -67,7 +67,7 @@ class DouyinApi(BaseApi):
 
 
 def _listing(row: Mapping[str, Any]) -> Listing:
-    live = status_from(need(row, "room_status"), douyin.STATUS, "room_status") is not None
+    live = douyin.LAYOUT.on_air(row)
     return Listing(str(need(row, "room_id")), live, str(row.get("live_id") or ""))
 
 

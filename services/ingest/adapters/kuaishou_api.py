@@ -15,7 +15,7 @@ from services.ingest.adapters.api import (
     TokenExpired,
     parse_listing,
 )
-from services.ingest.adapters.common import integer, need, status_from
+from services.ingest.adapters.common import integer, need
 
 EXPIRED = {28, 100200101}
 
@@ -60,7 +60,7 @@ class KuaishouApi(BaseApi):
 
 
 def _listing(row: Mapping[str, Any]) -> Listing:
-    live = status_from(need(row, "liveStatus"), kuaishou.STATUS, "liveStatus") is not None
+    live = kuaishou.LAYOUT.on_air(row)
     return Listing(str(need(row, "roomId")), live, str(row.get("liveStreamId") or ""), row)
 
 

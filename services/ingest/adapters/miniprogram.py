@@ -11,45 +11,31 @@ from datetime import datetime
 from typing import Any
 
 from schemas.snapshot import Snapshot
-from services.ingest.adapters.common import (
-    NO_CARRY,
-    Attribution,
-    Carry,
-    build,
-    categories,
-    from_unix_seconds,
-    integer,
-    need,
-    status_from,
-)
+from services.ingest.adapters.common import NO_CARRY, Attribution, Carry
+from services.ingest.adapters.layout import Layout, normalize_with
 
 PLATFORM = "miniprogram"
 STATUS = {101: "live", 102: None, 103: "ended", 105: "live"}
+LAYOUT = Layout(
+    platform=PLATFORM,
+    status_key="live_status",
+    status=STATUS,
+    live_id="live_id",
+    room_id="roomid",
+    observed_at="stat_time",
+    clock="unix_seconds",
+    viewers_online="online",
+    viewers_total="pv_uv",
+    orders="order_count",
+    units_sold="sales_count",
+    gmv="sales_fen",
+    money="fen",
+    products_listed="goods_count",
+    categories="goods_categories",
+)
 
 
 def normalize(
-    raw: Mapping[str, Any],
-    room: Attribution,
-    carry: Carry = NO_CARRY,
-    polled_at: datetime | None = None,
+    raw: Mapping[str, Any], room: Attribution, carry: Carry = NO_CARRY, polled_at: datetime | None = None
 ) -> Snapshot | None:
-    status = status_from(need(raw, "live_status"), STATUS, "live_status")
-    if status is None:
-        return None
-    return build(
-        platform=PLATFORM,
-        live_id=need(raw, "live_id"),
-        room_id=need(raw, "roomid"),
-        room=room,
-        observed_at=from_unix_seconds(need(raw, "stat_time"), "stat_time"),
-        status=status,
-        viewers_online=integer(need(raw, "online"), "online"),
-        viewers_total=integer(need(raw, "pv_uv"), "pv_uv"),
-        orders=integer(need(raw, "order_count"), "order_count"),
-        units_sold=integer(need(raw, "sales_count"), "sales_count"),
-        gmv_fen=integer(need(raw, "sales_fen"), "sales_fen"),
-        products_listed=integer(need(raw, "goods_count"), "goods_count"),
-        category_codes=categories(need(raw, "goods_categories"), "goods_categories"),
-        carry=carry,
-        polled_at=polled_at,
-    )
+    return normalize_with(LAYOUT, raw, room, carry, polled_at)

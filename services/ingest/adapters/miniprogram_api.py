@@ -7,7 +7,7 @@ from typing import Any
 from services.ingest.adapters import miniprogram
 from services.ingest.adapters.api import BaseApi, Caller, Listing, MalformedPayload, parse_listing
 from services.ingest.adapters.channels_api import wechat_token, wechat_unwrap
-from services.ingest.adapters.common import integer, need, status_from
+from services.ingest.adapters.common import integer, need
 
 PAGE = 5
 
@@ -43,7 +43,7 @@ class MiniprogramApi(BaseApi):
 
 
 def _listing(row: Mapping[str, Any]) -> Listing:
-    live = status_from(need(row, "live_status"), miniprogram.STATUS, "live_status") is not None
+    live = miniprogram.LAYOUT.on_air(row)
     return Listing(str(need(row, "roomid")), live, str(row.get("live_id") or ""), row)
 
 

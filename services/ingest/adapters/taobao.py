@@ -12,56 +12,38 @@ from datetime import datetime
 from typing import Any
 
 from schemas.snapshot import Snapshot
-from services.ingest.adapters.common import (
-    NO_CARRY,
-    Attribution,
-    Carry,
-    build,
-    fen_from_yuan,
-    from_beijing_text,
-    integer,
-    need,
-    split_names,
-    status_from,
-)
+from services.ingest.adapters.common import NO_CARRY, Attribution, Carry
+from services.ingest.adapters.layout import Layout, daily_with, normalize_with
 
 PLATFORM = "taobao"
 STATUS = {"0": None, "1": "live", "2": "ended"}
+LAYOUT = Layout(
+    platform=PLATFORM,
+    status_key="live_status",
+    status=STATUS,
+    live_id="live_id",
+    room_id="room_id",
+    observed_at="data_time",
+    clock="beijing_text",
+    viewers_online="online_num",
+    viewers_total="uv",
+    orders="pay_order_num",
+    units_sold="pay_item_num",
+    gmv="pay_amount",
+    money="yuan",
+    products_listed="item_count",
+    categories="categories",
+    categories_separator=",",
+    daily_counters=True,
+)
 
 
 def normalize(
-    raw: Mapping[str, Any],
-    room: Attribution,
-    carry: Carry = NO_CARRY,
-    polled_at: datetime | None = None,
+    raw: Mapping[str, Any], room: Attribution, carry: Carry = NO_CARRY, polled_at: datetime | None = None
 ) -> Snapshot | None:
-    status = status_from(need(raw, "live_status"), STATUS, "live_status")
-    if status is None:
-        return None
-    return build(
-        platform=PLATFORM,
-        live_id=need(raw, "live_id"),
-        room_id=need(raw, "room_id"),
-        room=room,
-        observed_at=from_beijing_text(need(raw, "data_time"), "data_time"),
-        status=status,
-        viewers_online=integer(need(raw, "online_num"), "online_num"),
-        viewers_total=integer(need(raw, "uv"), "uv", signed=True),
-        orders=integer(need(raw, "pay_order_num"), "pay_order_num", signed=True),
-        units_sold=integer(need(raw, "pay_item_num"), "pay_item_num", signed=True),
-        gmv_fen=fen_from_yuan(need(raw, "pay_amount"), "pay_amount", signed=True),
-        products_listed=integer(need(raw, "item_count"), "item_count"),
-        category_codes=split_names(need(raw, "categories"), ",", "categories"),
-        carry=carry,
-        polled_at=polled_at,
-    )
+    return normalize_with(LAYOUT, raw, room, carry, polled_at)
 
 
 def daily(raw: Mapping[str, Any]) -> Carry:
-    """A closed day's figures of one session (`taobao.live.stats.daily`)."""
-    return Carry(
-        viewers_total=integer(need(raw, "uv"), "uv", signed=True),
-        orders=integer(need(raw, "pay_order_num"), "pay_order_num", signed=True),
-        units_sold=integer(need(raw, "pay_item_num"), "pay_item_num", signed=True),
-        gmv_fen=fen_from_yuan(need(raw, "pay_amount"), "pay_amount", signed=True),
-    )
+    """A closed day's figures of one session (the poller carries them past midnight)."""
+    return daily_with(LAYOUT, raw)

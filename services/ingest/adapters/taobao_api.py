@@ -17,7 +17,7 @@ from services.ingest.adapters.api import (
     TokenExpired,
     parse_listing,
 )
-from services.ingest.adapters.common import Carry, from_beijing_text, integer, need, status_from
+from services.ingest.adapters.common import Carry, from_beijing_text, integer, need
 
 PAGE = 5
 EXPIRED = {26, 27}
@@ -79,7 +79,7 @@ class TaobaoApi(BaseApi):
 
 
 def _listing(row: Mapping[str, Any]) -> Listing:
-    live = status_from(need(row, "live_status"), taobao.STATUS, "live_status") is not None
+    live = taobao.LAYOUT.on_air(row)
     return Listing(str(need(row, "room_id")), live, str(row.get("live_id") or ""), row)
 
 

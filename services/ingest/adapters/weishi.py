@@ -11,46 +11,31 @@ from datetime import datetime
 from typing import Any
 
 from schemas.snapshot import Snapshot
-from services.ingest.adapters.common import (
-    NO_CARRY,
-    Attribution,
-    Carry,
-    build,
-    categories,
-    fen_from_yuan,
-    from_unix_millis,
-    integer,
-    need,
-    status_from,
-)
+from services.ingest.adapters.common import NO_CARRY, Attribution, Carry
+from services.ingest.adapters.layout import Layout, normalize_with
 
 PLATFORM = "weishi"
 STATUS = {0: None, 1: "live", 2: "ended"}
+LAYOUT = Layout(
+    platform=PLATFORM,
+    status_key="state",
+    status=STATUS,
+    live_id="liveId",
+    room_id="roomId",
+    observed_at="updateTimeMs",
+    clock="unix_millis",
+    viewers_online="onlineCount",
+    viewers_total="watchUv",
+    orders="orderCount",
+    units_sold="itemCount",
+    gmv="gmvYuan",
+    money="yuan",
+    products_listed="goodsCount",
+    categories="categoryNames",
+)
 
 
 def normalize(
-    raw: Mapping[str, Any],
-    room: Attribution,
-    carry: Carry = NO_CARRY,
-    polled_at: datetime | None = None,
+    raw: Mapping[str, Any], room: Attribution, carry: Carry = NO_CARRY, polled_at: datetime | None = None
 ) -> Snapshot | None:
-    status = status_from(need(raw, "state"), STATUS, "state")
-    if status is None:
-        return None
-    return build(
-        platform=PLATFORM,
-        live_id=need(raw, "liveId"),
-        room_id=need(raw, "roomId"),
-        room=room,
-        observed_at=from_unix_millis(need(raw, "updateTimeMs"), "updateTimeMs"),
-        status=status,
-        viewers_online=integer(need(raw, "onlineCount"), "onlineCount"),
-        viewers_total=integer(need(raw, "watchUv"), "watchUv"),
-        orders=integer(need(raw, "orderCount"), "orderCount"),
-        units_sold=integer(need(raw, "itemCount"), "itemCount"),
-        gmv_fen=fen_from_yuan(need(raw, "gmvYuan"), "gmvYuan"),
-        products_listed=integer(need(raw, "goodsCount"), "goodsCount"),
-        category_codes=categories(need(raw, "categoryNames"), "categoryNames"),
-        carry=carry,
-        polled_at=polled_at,
-    )
+    return normalize_with(LAYOUT, raw, room, carry, polled_at)

@@ -14,7 +14,7 @@ from services.ingest.adapters.api import (
     MalformedPayload,
     parse_listing,
 )
-from services.ingest.adapters.common import integer, need, status_from
+from services.ingest.adapters.common import integer, need
 
 PAGE = 5
 
@@ -60,7 +60,7 @@ class WeishiApi(BaseApi):
 
 
 def _listing(row: Mapping[str, Any]) -> Listing:
-    live = status_from(need(row, "state"), weishi.STATUS, "state") is not None
+    live = weishi.LAYOUT.on_air(row)
     return Listing(str(need(row, "roomId")), live, str(row.get("liveId") or ""))
 
 

@@ -15,7 +15,7 @@ from services.ingest.adapters.api import (
     TokenExpired,
     parse_listing,
 )
-from services.ingest.adapters.common import integer, need, status_from
+from services.ingest.adapters.common import integer, need
 
 PAGE = 5
 
@@ -61,7 +61,7 @@ class YizhiboApi(BaseApi):
 
 
 def _listing(row: Mapping[str, Any]) -> Listing:
-    live = status_from(need(row, "status"), yizhibo.STATUS, "status") is not None
+    live = yizhibo.LAYOUT.on_air(row)
     return Listing(str(need(row, "memberid")), live, str(row.get("scid") or ""), row)
 
 
