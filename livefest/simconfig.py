@@ -3,8 +3,8 @@
 
 from schemas.snapshot import PLATFORMS
 from services.ingest.config import IngestConfig
-from services.ingest.script import ScriptedFestival
 from services.simulator.backoffice import credentials
+from services.simulator.script import ScriptedFestival
 
 
 def simulator_config(

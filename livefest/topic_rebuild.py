@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 
 from kafka import KafkaConsumer, TopicPartition
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
+from kernel.settings import Settings
 from livefest.rebuild import derived_tables
-from livefest.settings import Settings
 from services.aggregator.batch import Batch, Message, build_batch, build_topic_stats_batch
 from services.aggregator.rows import SNAPSHOT_COLUMNS, TOPIC_STATS_COLUMNS
 

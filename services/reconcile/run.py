@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
 from services.reconcile.compare import Difference, compare
 from services.reconcile.formats import detect, for_platform
 from services.reconcile.load import read_table

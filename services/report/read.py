@@ -4,8 +4,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from livefest.clickhouse import Store
-from livefest.timeutil import from_micros, to_micros
+from kernel.clickhouse import Store
+from kernel.timeutil import from_micros, to_micros
 from schemas.topic_stats import FESTIVAL_HASHTAG
 from services.api import queries as api_queries
 from services.report import queries

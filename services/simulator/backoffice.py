@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from livefest.timeutil import SHANGHAI
+from kernel.timeutil import SHANGHAI
 from schemas.snapshot import Snapshot
 from schemas.topic_stats import HASHTAG_TARGETS
 from services.ingest.adapters.common import Carry
-from services.ingest.festival import SessionPlan
-from services.ingest.script import ScriptedFestival
 from services.simulator import truth
 from services.simulator.clock import SimClock, timeline
+from services.simulator.festival import SessionPlan
+from services.simulator.script import ScriptedFestival
 
 FAULTS = ("rate_limit", "server_error", "slow", "token_expired", "malformed")
 

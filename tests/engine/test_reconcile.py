@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
 from services.reconcile.run import reconcile
 from services.report import queries as report_queries
 from services.report.formatting import yuan

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
+from livefest.simconfig import simulator_config, to_toml
 from services.ingest.config import load
-from services.ingest.script import ScriptedFestival
-from services.ingest.simconfig import simulator_config, to_toml
+from services.simulator.script import ScriptedFestival
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "ingest.example.toml"
 

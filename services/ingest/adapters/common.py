@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from livefest.timeutil import SHANGHAI, from_micros
+from kernel.timeutil import SHANGHAI, from_micros
 from schemas.snapshot import SCHEMA_ID, Snapshot
 
 # The back offices name categories in Chinese; unknown names fall into `other`.
