@@ -17,8 +17,8 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from kernel.timeutil import SHANGHAI, to_micros
+from schemas.platforms import CATEGORY_CODES
 from schemas.snapshot import Snapshot
-from services.ingest.adapters.common import CATEGORY_CODES
 from services.simulator.backoffice import BackOffice
 
 

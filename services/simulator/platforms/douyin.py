@@ -5,13 +5,13 @@ from typing import Any
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
 
+from schemas.platforms import DOUYIN_ACTIVITIES
 from schemas.topic_stats import FESTIVAL_HASHTAG
-from services.ingest.adapters.douyin import ACTIVITIES
 from services.simulator.backoffice import BackOffice, credentials, live_id
 from services.simulator.platforms.base import Reply, deliver, misbehave, names, page, unix_s
 
 P = "douyin"
-ACTIVITY_NAMES = {special: name for name, special in ACTIVITIES.items()}
+ACTIVITY_NAMES = {special: name for name, special in DOUYIN_ACTIVITIES.items()}
 
 
 def expired() -> Response:
