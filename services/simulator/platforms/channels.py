@@ -7,7 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from services.simulator.backoffice import BackOffice, credentials, live_id
+from schemas.snapshot import Snapshot
+from services.simulator.backoffice import BackOffice, Counters, credentials, live_id
+from services.simulator.festival import SessionPlan
 from services.simulator.platforms.base import Reply, beijing, deliver, misbehave, names, page, unix_s
 
 P = "channels"
@@ -36,14 +38,7 @@ def router(office: BackOffice) -> APIRouter:
         fault = await gate(request)
         if isinstance(fault, Response):
             return fault
-        plans, now = office.rooms(P), office.clock.now()
-        items = []
-        for plan in page(plans, offset, limit):
-            state = office.state(plan, now)
-            items.append({"export_id": plan.room_id, "live_id": live_id(plan) if state else "",
-                          "live_status": CODE[state.status if state else None]})
-        body = {"errcode": 0, "errmsg": "ok", "total": len(plans), "live_list": items}
-        return deliver(office, Reply(body, []), fault)
+        return deliver(office, Reply(_live_list(office, offset, limit), []), fault)
 
     @r.get("/live/data")
     async def data(request: Request, live_id: str) -> Response:
@@ -54,14 +49,7 @@ def router(office: BackOffice) -> APIRouter:
         state = office.state(plan) if plan else None
         if plan is None or state is None:
             return JSONResponse({"errcode": 9410000, "errmsg": "live not found"})
-        today = office.today(plan, state)
-        record = {
-            "live_id": live_id, "export_id": plan.room_id, "live_status": CODE[state.status],
-            "ref_date": beijing(state.observed_at)[:10].replace("-", ""), "update_time": unix_s(state.observed_at),
-            "start_time": unix_s(plan.starts), "online_cnt": state.viewers_online, "watch_uv": today.viewers_total,
-            "order_cnt": today.orders, "product_cnt_sold": today.units_sold, "gmv": today.gmv_fen,
-            "product_list_cnt": state.products_listed, "categories": names(state.categories),
-        }
+        record = _live_data(plan, state, office.today(plan, state))
         body = {"errcode": 0, "errmsg": "ok", "data": record}
         return deliver(office, Reply(body, [(state, record)]), fault)
 
@@ -78,8 +66,34 @@ def router(office: BackOffice) -> APIRouter:
         figures = office.closed_day(plan, day) if plan else None
         if figures is None:
             return JSONResponse({"errcode": 9410001, "errmsg": "data not ready"})
-        record = {"ref_date": ref_date, "watch_uv": figures.viewers_total, "order_cnt": figures.orders,
-                  "product_cnt_sold": figures.units_sold, "gmv": figures.gmv_fen}
-        return JSONResponse({"errcode": 0, "errmsg": "ok", "data": record})
+        return JSONResponse({"errcode": 0, "errmsg": "ok", "data": _daily(ref_date, figures)})
 
     return r
+
+
+def _live_list(office: BackOffice, offset: int, limit: int) -> dict[str, Any]:
+    """The lives from `offset` on (ids and status only; figures come from /live/data)."""
+    plans, now = office.rooms(P), office.clock.now()
+    items = []
+    for plan in page(plans, offset, limit):
+        state = office.state(plan, now)
+        items.append({"export_id": plan.room_id, "live_id": live_id(plan) if state else "",
+                      "live_status": CODE[state.status if state else None]})
+    return {"errcode": 0, "errmsg": "ok", "total": len(plans), "live_list": items}
+
+
+def _live_data(plan: SessionPlan, state: Snapshot, today: Counters) -> dict[str, Any]:
+    """One live's record: counters since midnight of its statistics day (`ref_date`)."""
+    return {
+        "live_id": live_id(plan), "export_id": plan.room_id, "live_status": CODE[state.status],
+        "ref_date": beijing(state.observed_at)[:10].replace("-", ""), "update_time": unix_s(state.observed_at),
+        "start_time": unix_s(plan.starts), "online_cnt": state.viewers_online, "watch_uv": today.viewers_total,
+        "order_cnt": today.orders, "product_cnt_sold": today.units_sold, "gmv": today.gmv_fen,
+        "product_list_cnt": state.products_listed, "categories": names(state.categories),
+    }
+
+
+def _daily(ref_date: str, figures: Counters) -> dict[str, Any]:
+    """A closed day's figures of one live."""
+    return {"ref_date": ref_date, "watch_uv": figures.viewers_total, "order_cnt": figures.orders,
+            "product_cnt_sold": figures.units_sold, "gmv": figures.gmv_fen}
