@@ -2,7 +2,8 @@
 
 `chdb:///path` opens the embedded engine in this process (one engine per process);
 `http(s)://…` talks to a server. Both go through clickhouse-connect, so every caller
-uses one code path. Callers pass values as server-side parameters, never formatted in.
+uses one code path (which DSN a process uses: kernel/store_target.py; opening it for
+reading or for writing: kernel/store_access.py). Callers pass values as server-side parameters, never formatted in.
 """
 
 import copy
@@ -42,7 +43,7 @@ _retry_transient = retry(
 class Store:
     """A ClickHouse connection shared by the threads of one process."""
 
-    def __init__(self, dsn: str, *, query_timeout_s: float = 30.0) -> None:
+    def __init__(self, dsn: str, *, query_timeout_s: float = 30.0, connect_timeout_s: float = 5.0) -> None:
         self.dsn = dsn
         self.embedded = dsn.startswith("chdb:")
         # The embedded engine is one per process and not documented as thread-safe;
@@ -54,13 +55,21 @@ class Store:
             else:
                 self._client = clickhouse_connect.get_client(
                     dsn=dsn,
-                    connect_timeout=5,
+                    connect_timeout=connect_timeout_s,
                     send_receive_timeout=query_timeout_s,
                     autogenerate_session_id=False,
                 )
         except OperationalError as exc:
             raise StoreUnavailable(
                 f"ClickHouse at {redact(dsn)} is unreachable ({exc}); check LIVEFEST_CLICKHOUSE"
+            ) from exc
+        except ClickHouseError as exc:
+            if not self.embedded:
+                raise StoreError(f"ClickHouse at {redact(dsn)} refused the connection: {exc}") from exc
+            raise StoreUnavailable(
+                f"cannot open the embedded ClickHouse engine at {dsn} ({exc}). One process at a time "
+                "may open it: if `livefest up` or `livefest clickhouse start` runs on this data directory, "
+                "leave LIVEFEST_CLICKHOUSE unset and commands go through that server"
             ) from exc
         self.database: str = self._client.database or "default"
 

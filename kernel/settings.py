@@ -23,6 +23,10 @@ class Settings(BaseSettings):
         None, description="comma-separated key:scope, scope all or a county"
     )
     data_dir: Path = Field(Path(".livefest"), description="where local state lives")
+    clickhouse_http_port: int = Field(
+        8123, ge=1, le=65535, description="HTTP port of the local ClickHouse server (`livefest clickhouse start`)"
+    )
+    clickhouse_tcp_port: int = Field(9000, ge=1, le=65535, description="native TCP port of the local ClickHouse server")
 
     snapshot_topic: str = "livefest.snapshots.v1"
     dlq_topic: str = "livefest.snapshots.dlq"

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
+from kernel.lifeline import follow_supervisor
 from kernel.settings import get_settings
+from livefest.clickhouse_cli import clickhouse
 from livefest.dlq import dlq
 from livefest.status import status
 
@@ -28,6 +30,7 @@ def main(verbose: bool) -> None:
 
     Configuration comes from LIVEFEST_* environment variables (see README).
     """
+    follow_supervisor()
     _logging(verbose)
 
 
@@ -158,6 +161,7 @@ def schema_export(output: Path | None, event: str) -> None:
 # Operator commands, each in its own module.
 main.add_command(status)
 main.add_command(dlq)
+main.add_command(clickhouse)
 
 from livefest.results_cli import rebuild, reconcile, report  # noqa: E402  (commands of their own module)
 
