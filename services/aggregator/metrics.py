@@ -22,6 +22,7 @@ class AggregatorMetrics:
     last_write: Gauge
     consumer_lag: Gauge
     partitions_assigned: Gauge
+    rebalances: Counter
     topicstats_consumed: Counter
     topicstats_rejected: Counter
 
@@ -81,6 +82,11 @@ class AggregatorMetrics:
             partitions_assigned=Gauge(
                 "livefest_aggregator_partitions_assigned",
                 "Snapshot-topic partitions currently assigned to this worker.",
+                registry=registry,
+            ),
+            rebalances=Counter(
+                "livefest_aggregator_rebalances_total",
+                "Partition assignments this worker received (one per rebalance of the group).",
                 registry=registry,
             ),
             topicstats_consumed=Counter(

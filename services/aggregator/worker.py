@@ -9,6 +9,7 @@ from kernel.settings import Settings
 from services.aggregator.agent import Aggregator
 from services.aggregator.app import create_app
 from services.aggregator.metrics import AggregatorMetrics
+from services.aggregator.rebalance import RebalanceObserver
 from services.aggregator.topic_agent import TopicStatsAggregator
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ def build(settings: Settings, store: Store, metrics: AggregatorMetrics | None = 
     metrics = metrics or AggregatorMetrics.create()
     Aggregator(app, settings, store, metrics)
     TopicStatsAggregator(app, settings, store, metrics)
+    RebalanceObserver(app, settings, metrics)
     return app
 
 
