@@ -49,6 +49,10 @@ class Store:
         # The embedded engine is one per process and not documented as thread-safe;
         # a server connection pool is, but one lock keeps both paths the same.
         self._lock = threading.RLock()
+        # Transport failures become StoreUnavailable with a one-line reason; the client's
+        # own per-attempt warnings (with tracebacks) only flood the terminal during an outage.
+        for noisy in ("urllib3.connectionpool", "clickhouse_connect.driver._backend.http_sync"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
         try:
             if self.embedded:
                 self._client = clickhouse_connect.get_client(dsn=dsn)
@@ -61,7 +65,8 @@ class Store:
                 )
         except OperationalError as exc:
             raise StoreUnavailable(
-                f"ClickHouse at {redact(dsn)} is unreachable ({exc}); check LIVEFEST_CLICKHOUSE"
+                f"ClickHouse at {redact(dsn)} is unreachable ({reason(exc)}); check LIVEFEST_CLICKHOUSE, or start "
+                "the local server (`livefest clickhouse start`, `livefest up`)"
             ) from exc
         except ClickHouseError as exc:
             if not self.embedded:
@@ -85,7 +90,7 @@ class Store:
                 self._client.database = self.database
                 return fn(*args, **kwargs)
         except OperationalError as exc:
-            raise StoreUnavailable(f"ClickHouse at {redact(self.dsn)}: {exc}") from exc
+            raise StoreUnavailable(f"ClickHouse at {redact(self.dsn)}: {reason(exc)}") from exc
         except ClickHouseError as exc:
             raise StoreError(str(exc)) from exc
 
@@ -123,6 +128,14 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._client.close()
+
+
+def reason(exc: BaseException) -> str:
+    """The innermost cause of a transport error, in one short line (not the whole request URL)."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    text = str(exc).split(" (Caused by ")[0]
+    return f"{type(exc).__name__}: {text}"[:300]
 
 
 def redact(dsn: str) -> str:
