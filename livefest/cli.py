@@ -2,6 +2,7 @@
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -47,16 +48,38 @@ def main(verbose: bool) -> None:
 @click.option("--seed", default=2021, show_default=True, help="Seed of the simulated festival.")
 @click.option("--faults", default=0.03, show_default=True, help="Share of back-office requests that misbehave.")
 @click.option("--poll-seconds", default=1.0, show_default=True, help="Adapters' poll interval (wall time).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Aggregator processes (one consumer group; more than the partitions sit idle).")
+@click.option("--restart-delay", default=1.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds before a crashed process is restarted (doubling for crashes in a row).")
 def up(
-    no_simulator: bool, speed: float, rooms: int, hours: float, seed: int, faults: float, poll_seconds: float
+    no_simulator: bool, speed: float, rooms: int, hours: float, seed: int, faults: float, poll_seconds: float,
+    workers: int, restart_delay: float,
 ) -> None:
-    """Start broker, migrations, aggregator, API, the platforms' simulated back offices and
-    the adapters polling them (the festival replayed at --speed)."""
+    """Start broker, ClickHouse server, migrations, aggregator workers, API, the platforms'
+    simulated back offices and the adapters polling them (the festival replayed at --speed).
+    With LIVEFEST_CLICKHOUSE=chdb:///… everything runs in this one process instead."""
+    from kernel.chserver.control import ServerFailed
+    from kernel.clickhouse import StoreError, StoreUnavailable
+    from kernel.kafka_admin import BrokerUnavailable
+    from livefest.supervisor import ChildFailed
     from livefest.up import UpOptions
     from livefest.up import up as run_up
+    from livefest.up_simulated import FestivalOptions
 
-    options = UpOptions(not no_simulator, speed, rooms, hours, seed, faults=faults, poll_seconds=poll_seconds)
-    run_up(get_settings(), options)
+    festival = FestivalOptions(speed, rooms, hours, seed, faults, poll_seconds)
+    options = UpOptions(not no_simulator, festival, workers=workers, restart_delay_s=restart_delay)
+    signal.signal(signal.SIGTERM, _interrupt)  # stop in order, as on Ctrl-C
+    try:
+        run_up(get_settings(), options)
+    except KeyboardInterrupt:
+        pass
+    except (BrokerUnavailable, ServerFailed, ChildFailed, StoreUnavailable, StoreError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @main.command()
@@ -74,11 +97,17 @@ def migrate(cluster: str | None) -> None:
 
         sys.stdout.write(cluster_ddl(cluster))
         return
-    from kernel.clickhouse import Store
+    from kernel.clickhouse import StoreError, StoreUnavailable
     from kernel.migrate import migrate as run_migrate
+    from kernel.store_access import open_for_writing
+    from kernel.store_target import resolve
 
-    settings = get_settings()
-    applied = run_migrate(Store(settings.clickhouse_dsn))
+    target = resolve(get_settings())
+    try:
+        applied = run_migrate(open_for_writing(target))
+    except (StoreUnavailable, StoreError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(target.describe())
     for m in applied:
         click.echo(f"applied {m.version:04d}_{m.name}")
     click.echo(f"{len(applied)} migration(s) applied; schema is current")
@@ -89,24 +118,28 @@ def aggregator() -> None:
     """Run one aggregator worker (Kafka -> ClickHouse) until Ctrl-C / SIGTERM."""
     from prometheus_client import start_http_server
 
-    from kernel.clickhouse import Store
+    from kernel.store_access import connect
+    from kernel.store_target import resolve
     from services.aggregator import worker
 
     settings = get_settings()
     start_http_server(settings.aggregator_web_port)
-    worker.run(worker.build(settings, Store(settings.clickhouse_dsn)))
+    worker.run(worker.build(settings, connect(resolve(settings))))
 
 
 @main.command()
 def api() -> None:
-    """Serve the HTTP API (use a ClickHouse server DSN: chdb allows one process)."""
+    """Serve the HTTP API (with a ClickHouse server: the embedded engine allows one process)."""
     import uvicorn
 
-    from kernel.clickhouse import Store
+    from kernel.store_access import connect
+    from kernel.store_target import resolve
     from services.api.main import create_app
 
     settings = get_settings()
-    app = create_app(settings, Store(settings.clickhouse_dsn))
+    # Bounded waits: with ClickHouse away, requests answer 503 quickly instead of hanging.
+    store = connect(resolve(settings), query_timeout_s=settings.api_clickhouse_timeout_seconds, connect_timeout_s=2)
+    app = create_app(settings, store)
     uvicorn.run(app, host=settings.api_host, port=settings.api_port)
 
 

@@ -24,9 +24,14 @@ def build(settings: Settings, store: Store, metrics: AggregatorMetrics | None = 
     return app
 
 
-def run(app: faust.App, loglevel: str = "info") -> None:
-    """Blocks until the worker stops (Ctrl-C / SIGTERM); returns instead of exiting."""
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
+def run(
+    app: faust.App, loglevel: str = "info", logfile: str | None = None, loghandlers: list[logging.Handler] | None = None
+) -> None:
+    """Blocks until the worker stops (Ctrl-C / SIGTERM); returns instead of exiting.
+    Faust sets up the root logger: to `logfile` (default stderr), plus `loghandlers`."""
+    if loghandlers:
+        app.conf.loghandlers = loghandlers  # Faust's Worker takes them from the app's settings
+    worker = faust.Worker(app, loglevel=loglevel, logfile=logfile, quiet=True, redirect_stdouts=False)
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:
