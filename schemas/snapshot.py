@@ -120,7 +120,8 @@ class Snapshot(BaseModel):
 def within_range(value: datetime) -> datetime:
     """`value` when the store can hold it; otherwise an `out_of_range` validation error (a
     broken clock, or a time no figure can be kept for)."""
-    if not EARLIEST <= value < LATEST:
+    # The years first: comparing an instant near year 1 or 9999 with an offset can overflow.
+    if not (EARLIEST.year <= value.year <= LATEST.year and EARLIEST <= value < LATEST):
         raise PydanticCustomError(
             "out_of_range",
             "timestamp {value} is outside the range livefest stores ({earliest} .. {latest})",
