@@ -52,7 +52,9 @@ def simulate(
         f"({office.clock.wall_seconds_left():.0f} s of wall time) on "
         f"http://{settings.simulator_host}:{settings.simulator_port} (truth at /truth)"
     )
-    uvicorn.run(create_app(office), host=settings.simulator_host, port=settings.simulator_port, log_level="warning")
+    # date_header off: the back offices write their own clock (event time) into each answer's Date.
+    uvicorn.run(create_app(office), host=settings.simulator_host, port=settings.simulator_port, log_level="warning",
+                date_header=False)
 
 
 @click.command()

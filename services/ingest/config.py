@@ -20,6 +20,9 @@ class RoomConfig(BaseModel):
     room_id: str
     county: County
     special: Special | None = None
+    # The room's own account, where every room is one (WeChat Channels); else the platform's.
+    client_id: str | None = None
+    client_secret: str | None = None
 
 
 class PlatformConfig(BaseModel):
@@ -43,6 +46,18 @@ class IngestConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     platforms: dict[Platform, PlatformConfig]
+
+
+def accounts(config: PlatformConfig) -> list[PlatformConfig]:
+    """One configuration per account to poll: every room with credentials of its own is
+    an account polled alone; the remaining rooms share the platform's credentials."""
+    own = [r for r in config.rooms if r.client_id and r.client_secret]
+    shared = [r for r in config.rooms if not (r.client_id and r.client_secret)]
+    split = [
+        config.model_copy(update={"client_id": r.client_id, "client_secret": r.client_secret, "rooms": [r]})
+        for r in own
+    ]
+    return split + ([config.model_copy(update={"rooms": shared})] if shared or not own else [])
 
 
 def load(path: Path) -> IngestConfig:
