@@ -171,5 +171,9 @@ from livefest.ingest_cli import simulate as _simulate  # noqa: E402
 main.add_command(_simulate)
 main.add_command(_ingest)
 
+from livefest.import_cli import import_report as _import  # noqa: E402
+
+main.add_command(_import)
+
 if __name__ == "__main__":
     main()
