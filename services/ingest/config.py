@@ -42,10 +42,26 @@ class PlatformConfig(BaseModel):
     rooms: list[RoomConfig] = []
 
 
+class KuaishouUvConfig(BaseModel):
+    """Kuaishou's real-time UV (the only live figure it publishes): our kwaixiaodian app and
+    the merchants' rooms; each room's merchant authorises the app once (`livefest
+    kuaishou-authorize`), its grant is then kept in the spool's state."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str = "https://openapi.kwaixiaodian.com"
+    app_key: str
+    app_secret: str
+    sign_secret: str
+    poll_seconds: Annotated[float, Field(gt=0)] = 5.0
+    rooms: list[RoomConfig] = []
+
+
 class IngestConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    platforms: dict[Platform, PlatformConfig]
+    platforms: dict[Platform, PlatformConfig] = {}
+    kuaishou_uv: KuaishouUvConfig | None = None
 
 
 def accounts(config: PlatformConfig) -> list[PlatformConfig]:

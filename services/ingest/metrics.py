@@ -13,6 +13,7 @@ reason (never session or room ids).
 | `livefest_ingest_spool_depth` | messages waiting in the spool |
 | `livefest_ingest_last_success_timestamp_seconds{platform}` | end of the last fully successful poll cycle |
 | `livefest_ingest_rooms_on_air{platform}` | configured rooms on air, for status-only platforms (mini-program live) |
+| `livefest_ingest_live_viewers{platform,county}` | real-time viewers, where that is all a platform gives (Kuaishou) |
 """
 
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class IngestMetrics:
     spool_depth: Gauge
     last_success: Gauge
     rooms_on_air: Gauge
+    live_viewers: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> "IngestMetrics":
@@ -85,6 +87,12 @@ class IngestMetrics:
                 "livefest_ingest_rooms_on_air",
                 "Configured rooms on air, for platforms whose API gives status only (mini-program live).",
                 ["platform"],
+                registry=registry,
+            ),
+            live_viewers=Gauge(
+                "livefest_ingest_live_viewers",
+                "Real-time viewers of configured rooms, where that is all a platform publishes (Kuaishou real UV).",
+                ["platform", "county"],
                 registry=registry,
             ),
         )
