@@ -148,12 +148,15 @@ def xlsx(*rows: list[Any]) -> bytes:
 def test_xlsx_number_cells_are_read_through_their_decimal_text():
     ok = ["英德市", "抖音", 39, 7026591234567890, None, datetime(2021, 10, 25, 21, 0), "已结束", None, 100, 5, 6, 0.29,
           3, None]
-    # 0.29 is 0.28999999999999998 in binary (float arithmetic gives 28 fen); 12.345 has a fraction of a fen.
+    # 0.29 is 0.28999999999999998 in binary (float arithmetic gives 28 fen); 12.345 has a fraction of a fen;
+    # a 19-digit id typed as a number was rounded by the spreadsheet.
     noisy = [*ok[:3], 7026591234567891, *ok[4:11], 12.345, *ok[12:]]
-    report = parse_report(xlsx(ok, noisy), NOW)
+    rounded = [*ok[:3], 7.026591234567890e18, *ok[4:]]
+    report = parse_report(xlsx(ok, noisy, rounded), NOW)
     assert [(s.room_id, s.session_id, s.gmv_fen) for s in report.snapshots] == [
         ("39", "douyin:7026591234567890", 29)]
-    assert [(p.row, p.column, p.value) for p in report.problems] == [(3, "成交金额（元）", "12.345")]
+    assert [(p.row, p.column, p.value) for p in report.problems] == [
+        (3, "成交金额（元）", "12.345"), (4, "场次ID", "7.02659123456789e+18")]
 
 
 @given(st.integers(min_value=0, max_value=2**53 - 1))

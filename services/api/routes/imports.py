@@ -24,17 +24,22 @@ from services.ingest import county
 
 router = APIRouter(prefix="/v1", tags=["imports"])
 MAX_BYTES = 10 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The body is the file itself (no multipart): declared here so /docs shows it.
+BODY = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string"}}, XLSX: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 @router.post(
     "/imports",
     summary="Upload a county report (CSV or xlsx body)",
     responses={403: {"description": "rows of another county"}, 422: {"description": "rows with problems"}},
+    openapi_extra=BODY,
 )
 async def post_import(request: Request, access: AccessDep, settings: SettingsDep) -> JSONResponse:
-    data = await request.body()
-    if len(data) > MAX_BYTES:
-        return _error(413, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it")
+    data = await _body(request)
+    if isinstance(data, JSONResponse):
+        return data
     try:
         report = county.parse_report(data, datetime.now(UTC))
     except county.ReportError as exc:
@@ -56,6 +61,18 @@ async def post_import(request: Request, access: AccessDep, settings: SettingsDep
     counted("published").inc(len(report.rows))
     sessions = sorted({s.session_id for s in report.snapshots})
     return JSONResponse({"rows": len(report.rows), "published": published, "sessions": sessions})
+
+
+async def _body(request: Request) -> bytes | JSONResponse:
+    """The uploaded file, refused unread when its declared length is over the limit."""
+    declared = request.headers.get("content-length", "")
+    too_big = _error(413, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it")
+    if declared.isdigit() and int(declared) > MAX_BYTES:
+        return too_big
+    data = await request.body()
+    if len(data) > MAX_BYTES:
+        return too_big
+    return data or _error(422, "the request has no body: send the report file itself (CSV or .xlsx)")
 
 
 def _error(status: int, message: str, problems: list[county.Problem] | None = None) -> JSONResponse:

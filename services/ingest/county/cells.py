@@ -24,9 +24,16 @@ def text(value: Any) -> str:
     """A cell as text: None is "", an integral float (an xlsx id cell) has no ".0"."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return str(int(value))
     return str(value).strip()
+
+
+def identifier(value: Any) -> str:
+    """An id as typed; a spreadsheet number only if it is exact (Excel keeps 15 digits)."""
+    if isinstance(value, float) and not (value.is_integer() and abs(value) < 2**53):
+        raise ValueError("is a number the spreadsheet cannot hold exactly: type the id as text")
+    return text(value)
 
 
 def whole(value: Any) -> int:

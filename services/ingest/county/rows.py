@@ -63,7 +63,8 @@ def parse_row(number: int, values: dict[str, Any], now: datetime) -> tuple[str |
     platform = row.read(t.PLATFORM, lambda v: cells.choice(v, t.PLATFORMS, PLATFORMS))
     fields = {
         "schema": SCHEMA_ID, "platform": platform, "county": county,
-        "session_id": f"{platform}:{row.read(t.SESSION, cells.text)}", "room_id": row.read(t.ROOM, cells.text),
+        "session_id": f"{platform}:{row.read(t.SESSION, cells.identifier)}",
+        "room_id": row.read(t.ROOM, cells.identifier),
         "special": row.read(t.SPECIAL, lambda v: cells.choice(v, t.SPECIALS, SPECIALS)),
         "observed_at": row.read(t.OBSERVED, lambda v: cells.instant(v, now)),
         "status": row.read(t.STATUS, lambda v: cells.choice(v, t.STATUSES, ("live", "ended"))),
