@@ -11,6 +11,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY livefest ./livefest
 COPY services ./services
+COPY kernel ./kernel
 COPY schemas ./schemas
 RUN pip install . \
     && useradd --system --home-dir /var/lib/livefest --create-home livefest

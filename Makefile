@@ -39,8 +39,10 @@ broker-start: install
 broker-stop:
 	@scripts/kafka-local.sh stop
 
+# Style and layering: ruff, then the import contracts in pyproject.toml ([tool.importlinter]).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .livefest .pytest_cache

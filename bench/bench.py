@@ -28,7 +28,7 @@ from aiokafka import AIOKafkaConsumer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from livefest import kafka_admin  # noqa: E402
+from kernel import kafka_admin  # noqa: E402
 from schemas.snapshot import Snapshot  # noqa: E402
 from services.ingest.publisher import SnapshotPublisher  # noqa: E402
 from tests.support.pipeline import Pipeline, wait_until  # noqa: E402

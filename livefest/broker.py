@@ -4,7 +4,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from livefest.settings import Settings
+from kernel.settings import Settings
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "kafka-local.sh"
 LOCAL_ADDRESSES = ("127.0.0.1:", "localhost:")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from kernel.settings import get_settings
 from livefest.dlq import dlq
-from livefest.settings import get_settings
 from livefest.status import status
 
 
@@ -71,8 +71,8 @@ def migrate(cluster: str | None) -> None:
 
         sys.stdout.write(cluster_ddl(cluster))
         return
-    from livefest.clickhouse import Store
-    from livefest.migrate import migrate as run_migrate
+    from kernel.clickhouse import Store
+    from kernel.migrate import migrate as run_migrate
 
     settings = get_settings()
     applied = run_migrate(Store(settings.clickhouse_dsn))
@@ -86,7 +86,7 @@ def aggregator() -> None:
     """Run one aggregator worker (Kafka -> ClickHouse) until Ctrl-C / SIGTERM."""
     from prometheus_client import start_http_server
 
-    from livefest.clickhouse import Store
+    from kernel.clickhouse import Store
     from services.aggregator import worker
 
     settings = get_settings()
@@ -99,7 +99,7 @@ def api() -> None:
     """Serve the HTTP API (use a ClickHouse server DSN: chdb allows one process)."""
     import uvicorn
 
-    from livefest.clickhouse import Store
+    from kernel.clickhouse import Store
     from services.api.main import create_app
 
     settings = get_settings()
@@ -120,10 +120,10 @@ def replay(speed: float, rooms: int, hours: float, seed: int, clean: bool) -> No
     import threading
     from datetime import timedelta
 
-    from services.ingest.festival import Festival
     from services.ingest.publisher import SnapshotPublisher
     from services.ingest.replay import Disorder, disordered
     from services.ingest.replay import replay as run_replay
+    from services.simulator.festival import Festival
 
     settings = get_settings()
     festival = Festival(seed=seed, rooms=rooms, duration=timedelta(hours=hours))

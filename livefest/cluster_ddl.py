@@ -18,7 +18,7 @@ the Distributed tables.
 
 import re
 
-from livefest.migrate import CREATE_LEDGER, Migration, available
+from kernel.migrate import CREATE_LEDGER, Migration, available
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _CREATE_TABLE = re.compile(rf"^CREATE TABLE IF NOT EXISTS ({_NAME})\s*\n", re.MULTILINE)

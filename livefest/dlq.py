@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import click
 
-from livefest.settings import get_settings
+from kernel.settings import get_settings
 from livefest.status import quiet_kafka
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from livefest.settings import get_settings
+from kernel.settings import get_settings
 
 
 @click.command("import")

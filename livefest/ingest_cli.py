@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from livefest.settings import get_settings
+from kernel.settings import get_settings
 
 DEFAULT_ROOMS = 60
 DEFAULT_HOURS = 3.0
@@ -35,10 +35,10 @@ def simulate(
     """Serve every platform's simulated back office (and GET /truth) on LIVEFEST_SIMULATOR_PORT."""
     import uvicorn
 
-    from services.ingest.script import ScriptedFestival
-    from services.ingest.simconfig import simulator_config, to_toml
+    from livefest.simconfig import simulator_config, to_toml
     from services.simulator.app import create_app
     from services.simulator.backoffice import BackOffice, Misbehaviour
+    from services.simulator.script import ScriptedFestival
 
     settings = get_settings()
     festival = ScriptedFestival.fitted(seed, rooms, hours)
@@ -82,8 +82,8 @@ def ingest(config_path: Path, simulated: bool, seed: int, rooms: int, hours: flo
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns everything else
     settings = get_settings()
     if simulated:
-        from services.ingest.script import ScriptedFestival
-        from services.ingest.simconfig import simulator_config
+        from livefest.simconfig import simulator_config
+        from services.simulator.script import ScriptedFestival
 
         url = f"http://{settings.simulator_host}:{settings.simulator_port}"
         config = simulator_config(ScriptedFestival.fitted(seed, rooms, hours), url)

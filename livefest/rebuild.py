@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
 
 log = logging.getLogger(__name__)
 

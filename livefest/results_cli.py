@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from livefest.settings import get_settings
+from kernel.settings import get_settings
 
 
 @click.command()
@@ -19,8 +19,8 @@ from livefest.settings import get_settings
 )  # fmt: skip
 def rebuild(from_topic: bool) -> None:
     """Recompute every derived table from the raw stores (identical figures afterwards)."""
-    from livefest.clickhouse import Store
-    from livefest.migrate import migrate
+    from kernel.clickhouse import Store
+    from kernel.migrate import migrate
     from livefest.rebuild import rebuild as run_rebuild
     from livefest.topic_rebuild import rebuild_from_topics
 
@@ -46,8 +46,8 @@ def rebuild(from_topic: bool) -> None:
 @click.option("--top", default=20, show_default=True, help="Sessions on the top-sessions sheet.")
 def report(fmt: str, output: Path, start: str | None, end: str | None, top: int) -> None:
     """The results report (成绩汇总) by county, special, platform and day, plus the top sessions."""
-    from livefest.clickhouse import Store
-    from livefest.migrate import migrate
+    from kernel.clickhouse import Store
+    from kernel.migrate import migrate
     from services.report.run import WRITERS, make_report, period_of
 
     settings = get_settings()
@@ -69,8 +69,8 @@ def report(fmt: str, output: Path, start: str | None, end: str | None, top: int)
 def reconcile(file: Path, platform: str | None, tolerance_fen: int, output: Path | None) -> None:
     """Import a platform's settled export (CSV or xlsx; formats in schemas/settlements/), store
     it as the official figures of its sessions, and list the differences from the live figures."""
-    from livefest.clickhouse import Store
-    from livefest.migrate import migrate
+    from kernel.clickhouse import Store
+    from kernel.migrate import migrate
     from services.reconcile.parse import SettlementError
     from services.reconcile.run import reconcile as run_reconcile
     from services.report.format_differences import difference_lines

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import click
 import httpx
 
-from livefest import kafka_admin
-from livefest.lag import OffsetReader, PartitionOffsets, total_held, total_lag
-from livefest.settings import Settings, get_settings
+from kernel import kafka_admin
+from kernel.lag import OffsetReader, PartitionOffsets, total_held, total_lag
+from kernel.settings import Settings, get_settings
 
 LAST_SUCCESS = "livefest_ingest_last_success_timestamp_seconds"
 STALE_POLL_S = 120
@@ -61,7 +61,7 @@ def _offsets(settings: Settings, status: Status) -> None:
 def _watermark(settings: Settings, status: Status) -> None:
     try:
         if not settings.clickhouse_is_embedded:
-            from livefest.clickhouse import Store, redact
+            from kernel.clickhouse import Store, redact
             from services.api import reading
 
             wm = reading.watermark_us(Store(settings.clickhouse_dsn))

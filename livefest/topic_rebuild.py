@@ -12,41 +12,22 @@ if it is interrupted, run it again.
 """
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from kafka import KafkaConsumer, TopicPartition
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
+from kernel.settings import Settings
 from livefest.rebuild import derived_tables
-from livefest.settings import Settings
-from services.aggregator.batch import Batch, Message, build_batch, build_topic_stats_batch
-from services.aggregator.rows import SNAPSHOT_COLUMNS, TOPIC_STATS_COLUMNS
+from services.aggregator.refill import Record, raw_tables
 
 log = logging.getLogger(__name__)
 
 BATCH = 5000
 
 
-@dataclass(frozen=True)
-class Source:
-    topic: str
-    table: str
-    columns: Sequence[str]
-    build: Callable[[Sequence[Message], datetime], Batch]
-
-
-def sources(settings: Settings) -> list[Source]:
-    late_bound = timedelta(seconds=settings.late_bound_seconds)
-    return [
-        Source(settings.snapshot_topic, "snapshots", SNAPSHOT_COLUMNS,
-               lambda messages, now: build_batch(messages, None, late_bound, now)),
-        Source(settings.topicstats_topic, "topic_stats", TOPIC_STATS_COLUMNS, build_topic_stats_batch),
-    ]  # fmt: skip
-
-
-def read_topic(bootstrap: str, topic: str, batch: int = BATCH) -> Iterator[list[Message]]:
+def read_topic(bootstrap: str, topic: str, batch: int = BATCH) -> Iterator[list[Record]]:
     """Every message of `topic` from the start to the end offsets as they are now."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False,
                              consumer_timeout_ms=5000)  # fmt: skip
@@ -58,13 +39,13 @@ def read_topic(bootstrap: str, topic: str, batch: int = BATCH) -> Iterator[list[
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
         pending = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
-        chunk: list[Message] = []
+        chunk: list[Record] = []
         while pending:
             polled = consumer.poll(timeout_ms=1000, max_records=batch)
             for tp, records in polled.items():
                 for r in records:
                     if r.offset < ends[tp]:
-                        chunk.append(Message(r.topic, r.partition, r.offset, r.key, r.value))
+                        chunk.append(r)
                 if consumer.position(tp) >= ends[tp]:
                     pending.discard(tp)
             if len(chunk) >= batch or (chunk and not pending):
@@ -78,15 +59,15 @@ def read_topic(bootstrap: str, topic: str, batch: int = BATCH) -> Iterator[list[
 
 def rebuild_from_topics(store: Store, settings: Settings) -> dict[str, int]:
     """Truncate raw and derived tables, re-insert every valid message; rows per table."""
-    plan = sources(settings)
+    plan = raw_tables(settings)
     for table in sorted({t.target for t in derived_tables(store)} | {s.table for s in plan}):
         store.command(f"TRUNCATE TABLE {table}")
     written: dict[str, int] = {}
     for source in plan:
         written[source.table] = 0
-        for messages in read_topic(settings.kafka, source.topic):
-            batch = source.build(messages, datetime.now(UTC))
-            store.insert(source.table, batch.rows, source.columns)
-            written[source.table] += len(batch.rows)
+        for records in read_topic(settings.kafka, source.topic):
+            rows = source.rows(records, datetime.now(UTC))
+            store.insert(source.table, rows, source.columns)
+            written[source.table] += len(rows)
         log.info("%s: %d rows from %s", source.table, written[source.table], source.topic)
     return written

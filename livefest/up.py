@@ -11,20 +11,21 @@ from dataclasses import dataclass
 
 import click
 
-from livefest import broker, kafka_admin
-from livefest.clickhouse import Store
-from livefest.migrate import migrate
-from livefest.settings import Settings
-from livefest.timeutil import from_micros, rfc3339
+from kernel import kafka_admin
+from kernel.clickhouse import Store
+from kernel.migrate import migrate
+from kernel.settings import Settings
+from kernel.timeutil import from_micros, rfc3339
+from livefest import broker
+from livefest.simconfig import simulator_config
 from services.aggregator import worker
 from services.api import reading
 from services.api.main import create_app
 from services.api.server import ApiServer
 from services.ingest.runtime import Ingest
-from services.ingest.script import ScriptedFestival
-from services.ingest.simconfig import simulator_config
 from services.simulator.app import create_app as create_simulator
 from services.simulator.backoffice import BackOffice, Misbehaviour
+from services.simulator.script import ScriptedFestival
 
 log = logging.getLogger(__name__)
 

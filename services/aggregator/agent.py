@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 import faust
 from faust.types import EventT
 
-from livefest.clickhouse import Store
-from livefest.settings import Settings
-from livefest.timeutil import from_micros
+from kernel.clickhouse import Store
+from kernel.settings import Settings
+from kernel.timeutil import from_micros
 from services.aggregator import steps
 from services.aggregator.batch import Batch, build_batch
 from services.aggregator.lag import LagProbe

@@ -2,7 +2,7 @@
 
 import faust
 
-from livefest.settings import Settings
+from kernel.settings import Settings
 
 
 def create_app(settings: Settings) -> faust.App:

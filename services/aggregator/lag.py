@@ -10,8 +10,8 @@ import logging
 
 import faust
 
-from livefest.lag import OffsetReader
-from livefest.settings import Settings
+from kernel.lag import OffsetReader
+from kernel.settings import Settings
 from services.aggregator.metrics import AggregatorMetrics
 
 log = logging.getLogger(__name__)

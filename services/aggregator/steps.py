@@ -12,7 +12,7 @@ from faust.types import EventT
 from prometheus_client import Counter
 from tenacity import AsyncRetrying, wait_exponential_jitter
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
 from services.aggregator.batch import Batch, Message
 from services.aggregator.metrics import AggregatorMetrics
 

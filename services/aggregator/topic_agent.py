@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import faust
 from faust.types import EventT
 
-from livefest.clickhouse import Store
-from livefest.settings import Settings
+from kernel.clickhouse import Store
+from kernel.settings import Settings
 from services.aggregator import steps
 from services.aggregator.batch import build_topic_stats_batch
 from services.aggregator.metrics import AggregatorMetrics

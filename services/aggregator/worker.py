@@ -4,8 +4,8 @@ import logging
 
 import faust
 
-from livefest.clickhouse import Store
-from livefest.settings import Settings
+from kernel.clickhouse import Store
+from kernel.settings import Settings
 from services.aggregator.agent import Aggregator
 from services.aggregator.app import create_app
 from services.aggregator.metrics import AggregatorMetrics

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
 
-from livefest.clickhouse import Store, StoreError, StoreUnavailable
+from kernel.clickhouse import Store, StoreError, StoreUnavailable
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.rows import SNAPSHOT_COLUMNS, TOPIC_STATS_COLUMNS
 

@@ -17,7 +17,7 @@ from typing import Any
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from livefest.clickhouse import Store, StoreError, StoreUnavailable
+from kernel.clickhouse import Store, StoreError, StoreUnavailable
 from schemas.snapshot import PLATFORMS
 from services.api import queries
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
-from livefest.clickhouse import Store
-from livefest.settings import Settings
+from kernel.clickhouse import Store
+from kernel.settings import Settings
 
 
 def get_store(request: Request) -> Store:

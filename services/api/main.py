@@ -9,8 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 
-from livefest.clickhouse import Store, StoreError, StoreUnavailable
-from livefest.settings import Settings
+from kernel.clickhouse import Store, StoreError, StoreUnavailable
+from kernel.settings import Settings
 from services.api.business import FestivalCollector
 from services.api.metrics import ApiMetrics
 from services.api.routes import health, imports, sessions, specials, timeseries, totals

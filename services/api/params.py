@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import HTTPException, Query
 
-from livefest.semantics import METRICS
-from livefest.timeutil import parse_rfc3339, to_micros
+from kernel.semantics import METRICS
+from kernel.timeutil import parse_rfc3339, to_micros
 from schemas.snapshot import COUNTIES, PLATFORMS, SPECIALS
 
 _STEP = re.compile(r"^(\d+)\s*([smhd]?)$")

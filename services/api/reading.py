@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from livefest.clickhouse import Store
-from livefest.timeutil import from_micros, rfc3339
+from kernel.clickhouse import Store
+from kernel.timeutil import from_micros, rfc3339
 from services.api import queries
 from services.api.models import CountyFigures, Figures, Session
 

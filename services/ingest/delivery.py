@@ -15,7 +15,7 @@ import time
 
 from kafka.errors import KafkaError
 
-from livefest import kafka_admin
+from kernel import kafka_admin
 from services.ingest.metrics import IngestMetrics
 from services.ingest.publisher import BrokerUnreachable, SnapshotPublisher
 from services.ingest.spool import Spool, Spooled

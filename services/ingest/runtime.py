@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from livefest.settings import Settings
+from kernel.settings import Settings
 from services.ingest.adapters import apis
 from services.ingest.client import PlatformClient
 from services.ingest.config import IngestConfig, accounts

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from services.report.model import Live, Settled
+from services.reconcile.model import Live, Settled
 
 Outcome = Literal["beyond_tolerance", "not_live", "not_settled"]
 

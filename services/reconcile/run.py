@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
 from services.reconcile.compare import Difference, compare
 from services.reconcile.formats import detect, for_platform
 from services.reconcile.load import read_table
+from services.reconcile.model import Settled
 from services.reconcile.parse import SettledRow, SettlementError, parse_rows
-from services.report import read
-from services.report.model import Settled
+from services.reconcile.read import live_totals
 
 SETTLED_COLUMNS = (
     "session_id", "platform", "gmv_fen", "orders", "units_sold", "tolerance_fen", "source", "imported_at",
@@ -49,5 +49,5 @@ def reconcile(store: Store, path: Path, platform: str | None, tolerance_fen: int
     platforms = sorted({r.platform for r in rows} | ({platform} if platform else set()))
     settled = [Settled(r.session_id, r.platform, r.gmv_fen, r.orders, r.units_sold, tolerance_fen, path.name)
                for r in rows]  # fmt: skip
-    live = read.live_totals(store, platforms)
+    live = live_totals(store, platforms)
     return Outcome(fmt, rows, compare(settled, live, covered_platforms=platforms))

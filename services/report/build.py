@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from livefest.hashtags import progress_bp
+from kernel.hashtags import progress_bp
 from schemas.snapshot import COUNTIES, PLATFORMS, SPECIALS
 from schemas.topic_stats import HASHTAG_TARGETS
 from services.reconcile.compare import Difference, compare

@@ -12,7 +12,7 @@ and when the figures were taken.
 import csv
 from pathlib import Path
 
-from livefest.timeutil import rfc3339
+from kernel.timeutil import rfc3339
 from services.report.formatting import percent, yuan
 from services.report.model import Report, Table
 

@@ -1,6 +1,6 @@
 """The lines printed above every view: title, period and when the figures were taken."""
 
-from livefest.timeutil import rfc3339
+from kernel.timeutil import rfc3339
 from services.report.model import Period, Report
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from services.reconcile.model import Live, Settled
+
 Kind = Literal["text", "int", "fen", "bp"]  # bp: basis points (1/100 of a per cent)
 
 
@@ -51,31 +53,6 @@ class SessionDay:
     orders: int
     units_sold: int
     viewers_total: int
-
-
-@dataclass(frozen=True)
-class Settled:
-    """A platform's settled figures for one session (after refunds and attribution)."""
-
-    session_id: str
-    platform: str
-    gmv_fen: int
-    orders: int
-    units_sold: int
-    tolerance_fen: int  # the tolerance the import was reconciled with
-    source: str
-
-
-@dataclass(frozen=True)
-class Live:
-    """A session's live figures over the whole session (newest snapshot), to reconcile."""
-
-    session_id: str
-    platform: str
-    county: str
-    gmv_fen: int
-    orders: int
-    units_sold: int
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from livefest.clickhouse import Store
-from livefest.timeutil import from_micros, to_micros
+from kernel.clickhouse import Store
+from kernel.timeutil import from_micros, to_micros
 from schemas.topic_stats import FESTIVAL_HASHTAG
 from services.api import queries as api_queries
+from services.reconcile.read import live_totals, settled
 from services.report import queries
-from services.report.model import Figures, Live, Period, SessionDay, SessionRange, Settled
+from services.report.model import Figures, Period, SessionDay, SessionRange
 
 # An open period reads from the epoch to a far future (the schema's year bound is 2200).
 _OPEN_END_S = to_micros(datetime(2200, 1, 1, tzinfo=UTC)) // 1_000_000
@@ -49,15 +50,6 @@ def watermark(store: Store, period: Period) -> datetime | None:
 def hashtag_reads(store: Store, period: Period) -> dict[str, int]:
     rows = store.rows(queries.HASHTAG_READS, {**bounds(period), "topic": FESTIVAL_HASHTAG})
     return {special: int(reads) for special, reads in rows}
-
-
-def settled(store: Store) -> dict[str, Settled]:
-    return {row["session_id"]: Settled(**row) for row in store.dicts(queries.SETTLED)}
-
-
-def live_totals(store: Store, platforms: list[str] | None = None) -> dict[str, Live]:
-    rows = store.dicts(queries.LIVE_TOTALS, {"platforms": platforms or []})
-    return {row["session_id"]: Live(**row) for row in rows}
 
 
 def viewers_curve(

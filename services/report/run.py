@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from livefest.clickhouse import Store
-from livefest.timeutil import SHANGHAI, parse_rfc3339
+from kernel.clickhouse import Store
+from kernel.timeutil import SHANGHAI, parse_rfc3339
 from services.report import read
 from services.report.build import build_report
 from services.report.csvout import write_csv

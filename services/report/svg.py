@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from livefest.timeutil import SHANGHAI
+from kernel.timeutil import SHANGHAI
 
 WIDTH = 760
 

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from livefest.timeutil import SHANGHAI
+from kernel.timeutil import SHANGHAI
 from schemas.snapshot import Snapshot
 from schemas.topic_stats import HASHTAG_TARGETS
-from services.ingest.adapters.common import Carry
-from services.ingest.festival import SessionPlan
-from services.ingest.script import ScriptedFestival
 from services.simulator import truth
 from services.simulator.clock import SimClock, timeline
+from services.simulator.festival import SessionPlan
+from services.simulator.script import ScriptedFestival
 
 FAULTS = ("rate_limit", "server_error", "slow", "token_expired", "malformed")
 
@@ -54,14 +53,24 @@ def live_id(plan: SessionPlan) -> str:
     return plan.session_id.split(":", 1)[1]
 
 
-def counters(snapshot: Snapshot | None) -> Carry:
+@dataclass(frozen=True)
+class Counters:
+    """A session's four counters at some moment, or their change over a span (a day)."""
+
+    viewers_total: int = 0
+    orders: int = 0
+    units_sold: int = 0
+    gmv_fen: int = 0
+
+
+def counters(snapshot: Snapshot | None) -> Counters:
     if snapshot is None:
-        return Carry()
-    return Carry(snapshot.viewers_total, snapshot.orders, snapshot.units_sold, snapshot.gmv_fen)
+        return Counters()
+    return Counters(snapshot.viewers_total, snapshot.orders, snapshot.units_sold, snapshot.gmv_fen)
 
 
-def minus(a: Carry, b: Carry) -> Carry:
-    return Carry(
+def minus(a: Counters, b: Counters) -> Counters:
+    return Counters(
         a.viewers_total - b.viewers_total, a.orders - b.orders, a.units_sold - b.units_sold, a.gmv_fen - b.gmv_fen
     )
 
@@ -109,17 +118,17 @@ class BackOffice:
         index = bisect_right(self._times[plan.session_id], now)
         return self.ticks[plan.session_id][index - 1] if index else None
 
-    def day_base(self, plan: SessionPlan, instant: datetime) -> Carry:
+    def day_base(self, plan: SessionPlan, instant: datetime) -> Counters:
         """The session's counters at the end of the day before `instant`'s day (Beijing time)."""
         cutoff = midnight(day_of(instant))
         index = bisect_right(self._times[plan.session_id], cutoff - timedelta(microseconds=1))
         return counters(self.ticks[plan.session_id][index - 1] if index else None)
 
-    def today(self, plan: SessionPlan, snapshot: Snapshot) -> Carry:
+    def today(self, plan: SessionPlan, snapshot: Snapshot) -> Counters:
         """What a per-day back office shows: the counters since the snapshot's midnight."""
         return minus(counters(snapshot), self.day_base(plan, snapshot.observed_at))
 
-    def closed_day(self, plan: SessionPlan, day: date) -> Carry | None:
+    def closed_day(self, plan: SessionPlan, day: date) -> Counters | None:
         """A day's final figures of the session, once that day is over (None before)."""
         now = self.clock.now()
         if day >= day_of(now):

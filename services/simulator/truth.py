@@ -1,4 +1,4 @@
-"""The simulator's ground truth in the contract's terms, computed with `livefest.semantics`
+"""The simulator's ground truth in the contract's terms, computed with `kernel.semantics`
 over the canonical snapshots its back offices actually handed out (the readings a perfect
 adapter fleet would deliver), so it is the pipeline's own definition of every figure."""
 
@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from livefest import semantics
-from livefest.timeutil import rfc3339
+from kernel import semantics
+from kernel.timeutil import rfc3339
 from schemas.snapshot import COUNTIES, PLATFORMS, Snapshot
 
 FIGURES = ("gmv_fen", "orders", "units_sold", "viewers_total", "viewers_online", "sessions", "sessions_live")

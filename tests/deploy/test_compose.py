@@ -1,5 +1,5 @@
 """docker-compose.yml against the code: Docker does not run here, so this test holds the
-file to livefest.settings.Settings, the CLI and the Prometheus scrape configuration."""
+file to kernel.settings.Settings, the CLI and the Prometheus scrape configuration."""
 
 import re
 from pathlib import Path
@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from kernel.settings import Settings
 from livefest.cli import main as cli
-from livefest.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -69,7 +69,7 @@ def test_every_part_of_the_deployment_is_there():
 def test_every_livefest_variable_exists_in_settings_and_is_valid(name: str):
     fields = {f"LIVEFEST_{field.upper()}" for field in Settings.model_fields}
     unknown = set(environment(SERVICES[name])) - fields
-    assert not unknown, f"{name}: {sorted(unknown)} are not livefest.settings.Settings fields"
+    assert not unknown, f"{name}: {sorted(unknown)} are not kernel.settings.Settings fields"
     settings_of(SERVICES[name])
 
 

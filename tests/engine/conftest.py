@@ -5,9 +5,9 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
-from livefest.clickhouse import Store
-from livefest.migrate import migrate
-from livefest.settings import Settings
+from kernel.clickhouse import Store
+from kernel.migrate import migrate
+from kernel.settings import Settings
 from services.api.main import create_app
 
 # chdb allows one engine per process, and the engine keeps the first path it was opened

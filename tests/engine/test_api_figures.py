@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
 from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
 from tests.support.checks import assert_api_matches
 from tests.support.scenario import START, Scenario, messy, snapshot

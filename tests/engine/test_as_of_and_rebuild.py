@@ -8,10 +8,10 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from livefest import semantics
-from livefest.clickhouse import Store
+from kernel import semantics
+from kernel.clickhouse import Store
+from kernel.timeutil import rfc3339
 from livefest.rebuild import derived_tables, rebuild
-from livefest.timeutil import rfc3339
 from schemas.snapshot import COUNTIES, PLATFORMS, SPECIALS
 from tests.engine.test_api_figures import insert
 from tests.engine.test_report import insert_readings

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
 from livefest.cluster_ddl import cluster_ddl
 
 pytestmark = pytest.mark.engine

@@ -6,7 +6,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
 from schemas.snapshot import COUNTIES, PLATFORMS
 from services.api.business import FIGURES, FestivalCollector
 from tests.engine.test_api_figures import insert
@@ -68,7 +68,7 @@ def test_an_unreadable_store_says_so_instead_of_failing_the_scrape(store: Store)
 def test_the_api_serves_the_gauges_on_its_registry(store: Store):
     from fastapi.testclient import TestClient
 
-    from livefest.settings import Settings
+    from kernel.settings import Settings
     from services.api.main import create_app
 
     insert(store, messy(seed=23, sessions=5, polls=5))

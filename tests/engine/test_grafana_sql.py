@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
 from schemas.topic_stats import FESTIVAL_HASHTAG, TopicStats
 from services.aggregator.rows import TOPIC_STATS_COLUMNS, topic_stats_row
 from tests.engine.test_api_figures import insert

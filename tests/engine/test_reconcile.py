@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
+from services.reconcile import queries as reconcile_queries
 from services.reconcile.run import reconcile
-from services.report import queries as report_queries
 from services.report.formatting import yuan
 from services.report.model import Period
 from services.report.run import WRITERS, make_report
@@ -89,7 +89,7 @@ def test_reconciliation_finds_exactly_the_planted_differences(store: Store, tmp_
     ]
     again = reconcile(store, csv_path, None, TOLERANCE)  # importing twice changes nothing
     assert again.differences == first.differences
-    stored = {r[0]: r[2:5] for r in store.rows(report_queries.SETTLED)}
+    stored = {r[0]: r[2:5] for r in store.rows(reconcile_queries.SETTLED)}
     assert stored == {**settled, "douyin:ghost-1": (1000, 1, 1)}
 
     for which, period in PERIODS.items():

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from livefest import semantics
-from livefest.clickhouse import Store
+from kernel import semantics
+from kernel.clickhouse import Store
 from schemas.snapshot import COUNTIES, PLATFORMS, SPECIALS
 from schemas.topic_stats import TopicStats
 from services.aggregator.rows import TOPIC_STATS_COLUMNS, topic_stats_row

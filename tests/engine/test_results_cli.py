@@ -19,8 +19,8 @@ pytestmark = pytest.mark.engine
 SEED = """
 import sys
 from datetime import UTC, datetime
-from livefest.clickhouse import Store
-from livefest.migrate import migrate
+from kernel.clickhouse import Store
+from kernel.migrate import migrate
 from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
 from tests.support.scenario import messy
 store = Store(sys.argv[1])

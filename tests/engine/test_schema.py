@@ -1,7 +1,7 @@
 import pytest
 
-from livefest.clickhouse import Store
-from livefest.migrate import available, migrate
+from kernel.clickhouse import Store
+from kernel.migrate import available, migrate
 from services.aggregator.rows import SNAPSHOT_COLUMNS
 
 pytestmark = pytest.mark.engine

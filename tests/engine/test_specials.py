@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
 from tests.engine.conftest import api_client
 from tests.engine.test_api_figures import insert
 from tests.engine.test_report import insert_readings

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from livefest import semantics
-from livefest.timeutil import SHANGHAI, rfc3339
+from kernel import semantics
+from kernel.timeutil import SHANGHAI, rfc3339
 from schemas.snapshot import COUNTIES, PLATFORMS, SPECIALS
 from tests.support.scenario import Scenario, expected_session, expected_totals
 

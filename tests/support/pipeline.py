@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from kafka import KafkaConsumer, TopicPartition
 
-from livefest import kafka_admin
+from kernel import kafka_admin
 from schemas.snapshot import Snapshot
 from services.ingest.publisher import SnapshotPublisher
 

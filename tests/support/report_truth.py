@@ -1,11 +1,11 @@
-"""The results report's figures computed from the contract alone (livefest.semantics and
-livefest.hashtags), never from the pipeline: one dict per expected row, money in fen."""
+"""The results report's figures computed from the contract alone (kernel.semantics and
+kernel.hashtags), never from the pipeline: one dict per expected row, money in fen."""
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from livefest import hashtags, semantics
-from livefest.timeutil import SHANGHAI
+from kernel import hashtags, semantics
+from kernel.timeutil import SHANGHAI
 from schemas.snapshot import COUNTIES, PLATFORMS, SPECIALS, Snapshot
 from schemas.topic_stats import HASHTAG_TARGETS, TopicStats
 

@@ -1,5 +1,5 @@
 """Messy snapshot streams for tests, with the truth computed from the contract alone
-(livefest.semantics), never from the pipeline."""
+(kernel.semantics), never from the pipeline."""
 
 import random
 from dataclasses import dataclass, field
@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from livefest import semantics
-from livefest.timeutil import SHANGHAI, rfc3339
+from kernel import semantics
+from kernel.timeutil import SHANGHAI, rfc3339
 from schemas.snapshot import COUNTIES, PLATFORMS, Snapshot
 from services.simulator import truth
 

@@ -1,10 +1,10 @@
-"""The expected `GET /v1/specials` answer, from livefest.semantics and livefest.hashtags."""
+"""The expected `GET /v1/specials` answer, from kernel.semantics and kernel.hashtags."""
 
 from collections.abc import Sequence
 from typing import Any
 
-from livefest import hashtags
-from livefest.timeutil import rfc3339
+from kernel import hashtags
+from kernel.timeutil import rfc3339
 from schemas.snapshot import SPECIALS
 from schemas.topic_stats import FESTIVAL_HASHTAG, HASHTAG_TARGETS, TopicStats
 from tests.support.scenario import Scenario, expected_totals

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from livefest.timeutil import SHANGHAI
+from kernel.timeutil import SHANGHAI
 from services.ingest.adapters.common import (
     MalformedPayload,
     categories,

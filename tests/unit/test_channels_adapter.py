@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from livefest.timeutil import rfc3339
+from kernel.timeutil import rfc3339
 from services.ingest.adapters import channels
 from services.ingest.adapters.api import Listing, PermissionDenied, QuotaExhausted, RateLimited, TokenExpired
 from services.ingest.adapters.channels_api import API

@@ -22,10 +22,10 @@ from services.ingest.client import PlatformClient
 from services.ingest.config import PlatformConfig, RoomConfig, accounts
 from services.ingest.metrics import IngestMetrics
 from services.ingest.poller import Poller
-from services.ingest.script import ScriptedFestival
 from services.simulator.app import create_app
 from services.simulator.backoffice import BackOffice, credentials
 from services.simulator.platforms.channels import export_id
+from services.simulator.script import ScriptedFestival
 from tests.support.inprocess import FixedClock, MemorySpool
 
 FESTIVAL = ScriptedFestival.fitted(7, 24, 0.4)

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from kernel.migrate import available
 from livefest.cluster_ddl import UnsupportedStatement, cluster_ddl, convert
-from livefest.migrate import available
 
 
 def statements(script: str) -> list[str]:

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
+from livefest.simconfig import simulator_config, to_toml
 from services.ingest.config import load
-from services.ingest.script import ScriptedFestival
-from services.ingest.simconfig import simulator_config, to_toml
 from services.simulator.backoffice import platform_room_id
+from services.simulator.script import ScriptedFestival
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "ingest.example.toml"
 

@@ -16,11 +16,11 @@ from services.ingest.adapters.api import ApiError, AuthRejected
 from services.ingest.adapters.kuaishou_uv import App, UvReader
 from services.ingest.config import KuaishouUvConfig, RoomConfig
 from services.ingest.metrics import IngestMetrics
-from services.ingest.script import ScriptedFestival
 from services.ingest.uv_poller import UvPoller
 from services.simulator.app import create_app
 from services.simulator.backoffice import BackOffice
 from services.simulator.platforms.kwaixiaodian import MERCHANT_TOKENS, app
+from services.simulator.script import ScriptedFestival
 from tests.support.inprocess import FixedClock
 
 # The documentation's example request (access_token, appkey, secret as printed there).

@@ -1,4 +1,4 @@
-from livefest.lag import PartitionOffsets, total_held, total_lag
+from kernel.lag import PartitionOffsets, total_held, total_lag
 
 
 def test_lag_counts_from_the_committed_offset():

@@ -1,6 +1,6 @@
 import re
 
-from livefest.migrate import available
+from kernel.migrate import available
 
 
 def test_migrations_are_numbered_uniquely_and_contiguously():

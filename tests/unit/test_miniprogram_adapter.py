@@ -19,9 +19,9 @@ from services.ingest.client import PlatformClient
 from services.ingest.config import PlatformConfig, RoomConfig
 from services.ingest.metrics import IngestMetrics
 from services.ingest.poller import Poller
-from services.ingest.script import ScriptedFestival
 from services.simulator.app import create_app
 from services.simulator.backoffice import BackOffice, credentials, platform_room_id
+from services.simulator.script import ScriptedFestival
 from tests.support.inprocess import FixedClock, MemorySpool
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "platforms" / "examples" / "miniprogram"

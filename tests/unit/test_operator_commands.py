@@ -5,8 +5,8 @@ import json
 
 import click
 
+from kernel.lag import PartitionOffsets
 from livefest.dlq import DeadLetterRecord, format_record, select, still_invalid
-from livefest.lag import PartitionOffsets
 from livefest.status import Status, render
 from tests.support.scenario import snapshot
 

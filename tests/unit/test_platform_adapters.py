@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from livefest.timeutil import rfc3339
+from kernel.timeutil import rfc3339
 from services.ingest.adapters import NORMALIZERS, apis, douyin
 from services.ingest.adapters.api import TokenExpired
 from services.ingest.adapters.common import Attribution, Carry, MalformedPayload

@@ -6,7 +6,7 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from livefest import semantics
+from kernel import semantics
 from tests.support.scenario import START, snapshot
 
 counter = st.integers(min_value=0, max_value=2**53 - 1)

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from livefest.settings import Settings, parse_api_keys
+from kernel.settings import Settings, parse_api_keys
 
 
 def test_defaults_follow_the_contract(monkeypatch: pytest.MonkeyPatch, tmp_path):

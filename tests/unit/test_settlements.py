@@ -7,9 +7,9 @@ import pytest
 from openpyxl import Workbook
 
 from services.reconcile.compare import compare
+from services.reconcile.model import Live, Settled
 from services.reconcile.parse import SettledRow, SettlementError, money_fen
 from services.reconcile.run import load_settlement
-from services.report.model import Live, Settled
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "settlements"
 

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry
 
-from livefest.clickhouse import StoreError, StoreUnavailable
+from kernel.clickhouse import StoreError, StoreUnavailable
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.writer import write_snapshots
 

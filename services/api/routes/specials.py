@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from livefest.hashtags import progress_bp
-from livefest.timeutil import from_micros, rfc3339
+from kernel.hashtags import progress_bp
+from kernel.timeutil import from_micros, rfc3339
 from schemas.snapshot import SPECIALS
 from schemas.topic_stats import FESTIVAL_HASHTAG, HASHTAG_TARGETS
 from services.api import reading

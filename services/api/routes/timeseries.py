@@ -5,8 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from livefest.semantics import COUNTERS
-from livefest.timeutil import rfc3339, to_micros
+from kernel.semantics import COUNTERS
+from kernel.timeutil import rfc3339, to_micros
 from services.api import params, queries, reading
 from services.api.deps import AccessDep, SettingsDep, StoreDep
 from services.api.models import Point, Series

@@ -25,7 +25,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from livefest.timeutil import SHANGHAI
+from kernel.timeutil import SHANGHAI
 from schemas.snapshot import Snapshot
 from services.ingest.adapters.common import NO_CARRY, Attribution, Carry, MalformedPayload, build, integer, need
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from livefest.timeutil import SHANGHAI
+from kernel.timeutil import SHANGHAI
 from services.ingest.adapters import wechat
 from services.ingest.adapters.api import BaseApi, Caller, Dated, Listing, MalformedPayload, parse_listing
 from services.ingest.adapters.common import need

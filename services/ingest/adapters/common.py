@@ -16,24 +16,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from livefest.timeutil import SHANGHAI, from_micros
+from kernel.timeutil import SHANGHAI, from_micros
+from schemas.platforms import CATEGORY_NAMES
 from schemas.snapshot import SCHEMA_ID, Snapshot
 
-# The back offices name categories in Chinese; unknown names fall into `other`.
-CATEGORY_NAMES: dict[str, str] = {
-    "农产品": "agri",
-    "服装": "apparel",
-    "家具": "furniture",
-    "美妆": "beauty",
-    "珠宝": "jewelry",
-    "电器": "appliance",
-    "电子产品": "electronics",
-    "汽车": "auto",
-    "旅游": "travel",
-    "其他": "other",
-}
 _INTEGER = re.compile(r"-?[0-9]{1,16}")
-CATEGORY_CODES: dict[str, str] = {code: name for name, code in CATEGORY_NAMES.items()}
 
 
 class MalformedPayload(ValueError):

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from schemas.platforms import DOUYIN_ACTIVITIES
 from schemas.snapshot import Snapshot
 from schemas.topic_stats import TOPIC_STATS_SCHEMA_ID, TopicStats
 from services.ingest.adapters.common import (
@@ -24,8 +25,6 @@ from services.ingest.adapters.common import (
 from services.ingest.adapters.layout import Layout, normalize_with
 
 PLATFORM = "douyin"
-# The organiser registered one Douyin activity per special under the festival hashtag.
-ACTIVITIES = {"启动仪式专场": "launch", "乡村振兴专场": "rural", "时尚清远专场": "fashion"}
 STATUS = {1: None, 2: "live", 4: "ended"}
 LAYOUT = Layout(
     platform=PLATFORM,
@@ -62,7 +61,7 @@ def topic_stats(raw: Mapping[str, Any]) -> list[TopicStats]:
     readings = []
     for activity in activities:
         name = need(activity, "activity")
-        if name not in ACTIVITIES:
+        if name not in DOUYIN_ACTIVITIES:
             raise MalformedPayload(f"unknown activity {name!r}", "unknown_activity")
         readings.append(
             TopicStats.model_validate(
@@ -70,7 +69,7 @@ def topic_stats(raw: Mapping[str, Any]) -> list[TopicStats]:
                     "schema": TOPIC_STATS_SCHEMA_ID,
                     "platform": PLATFORM,
                     "topic": hashtag,
-                    "special": ACTIVITIES[name],
+                    "special": DOUYIN_ACTIVITIES[name],
                     "observed_at": observed_at,
                     "reads": integer(need(activity, "view_cnt"), "view_cnt"),
                 },

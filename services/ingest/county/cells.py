@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from livefest.timeutil import SHANGHAI, parse_rfc3339
+from kernel.timeutil import SHANGHAI, parse_rfc3339
 from schemas.snapshot import MAX_SAFE_INTEGER
 
 _WHOLE = re.compile(r"\d{1,3}(,\d{3})+|\d+")

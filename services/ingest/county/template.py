@@ -1,7 +1,7 @@
 """The county report template (schemas/county_reports/README.md): its Chinese column
 headers and the names a park may write for each code. Codes are accepted as well."""
 
-from services.ingest.adapters.common import CATEGORY_NAMES
+from schemas.platforms import CATEGORY_NAMES
 
 COUNTY = "县区"
 PLATFORM = "平台"

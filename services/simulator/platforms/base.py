@@ -17,9 +17,9 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
-from livefest.timeutil import SHANGHAI, to_micros
+from kernel.timeutil import SHANGHAI, to_micros
+from schemas.platforms import CATEGORY_CODES
 from schemas.snapshot import Snapshot
-from services.ingest.adapters.common import CATEGORY_CODES
 from services.simulator.backoffice import BackOffice
 
 

@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Body, Request, Response
 
 from schemas.snapshot import Snapshot
-from services.ingest.festival import SessionPlan
 from services.simulator.backoffice import BackOffice, credentials, day_of, live_id
+from services.simulator.festival import SessionPlan
 from services.simulator.platforms import wechat
 from services.simulator.platforms.base import Reply, deliver, http_date, misbehave, unix_s
 

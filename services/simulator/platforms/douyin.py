@@ -5,13 +5,15 @@ from typing import Any
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
 
+from schemas.platforms import DOUYIN_ACTIVITIES
+from schemas.snapshot import Snapshot
 from schemas.topic_stats import FESTIVAL_HASHTAG
-from services.ingest.adapters.douyin import ACTIVITIES
 from services.simulator.backoffice import BackOffice, credentials, live_id
+from services.simulator.festival import SessionPlan
 from services.simulator.platforms.base import Reply, deliver, misbehave, names, page, unix_s
 
 P = "douyin"
-ACTIVITY_NAMES = {special: name for name, special in ACTIVITIES.items()}
+ACTIVITY_NAMES = {special: name for name, special in DOUYIN_ACTIVITIES.items()}
 
 
 def expired() -> Response:
@@ -37,17 +39,7 @@ def router(office: BackOffice) -> APIRouter:
         fault = await gate(request)
         if isinstance(fault, Response):
             return fault
-        plans, now = office.rooms(P), office.clock.now()
-        chunk = page(plans, cursor, count)
-        items = []
-        for plan in chunk:
-            state = office.state(plan, now)
-            items.append({"room_id": plan.room_id, "live_id": live_id(plan) if state else "",
-                          "room_status": _status(state)})
-        end = cursor + len(chunk)
-        body = {"err_no": 0, "err_msg": "success",
-                "data": {"rooms": items, "cursor": end, "has_more": end < len(plans)}}
-        return deliver(office, Reply(body, []), fault)
+        return deliver(office, Reply(_rooms_page(office, cursor, count), []), fault)
 
     @r.get("/api/live/room_data")
     async def room_data(request: Request, room_id: str) -> Response:
@@ -58,15 +50,7 @@ def router(office: BackOffice) -> APIRouter:
         if plan is None:
             return JSONResponse({"err_no": 40004, "err_msg": "直播间不存在", "data": None})
         state = office.state(plan)
-        data: dict[str, Any] = {"room_id": plan.room_id, "live_id": live_id(plan) if state else "",
-                                "room_status": _status(state)}
-        if state:
-            data.update(
-                stat_time=unix_s(state.observed_at), start_time=unix_s(plan.starts),
-                online_user_cnt=state.viewers_online, total_watch_ucnt=state.viewers_total,
-                pay_order_cnt=state.orders, pay_item_cnt=state.units_sold, pay_amount=state.gmv_fen,
-                product_cnt=state.products_listed, product_categories=names(state.categories),
-            )
+        data = _room_data(plan, state)
         body = {"err_no": 0, "err_msg": "success", "data": data}
         return deliver(office, Reply(body, [(state, data)] if state else []), fault)
 
@@ -77,13 +61,45 @@ def router(office: BackOffice) -> APIRouter:
             return fault
         if hashtag != FESTIVAL_HASHTAG:
             return JSONResponse({"err_no": 40010, "err_msg": "话题不存在", "data": None})
-        now = office.clock.now()
-        activities = [{"activity": ACTIVITY_NAMES[s], "view_cnt": n} for s, n in office.topic_reads(now).items()]
-        body = {"err_no": 0, "err_msg": "success",
-                "data": {"hashtag": hashtag, "update_time": unix_s(now), "activities": activities}}
-        return deliver(office, Reply(body, []), fault)
+        return deliver(office, Reply(_topic_stats(office, hashtag), []), fault)
 
     return r
+
+
+def _rooms_page(office: BackOffice, cursor: int, count: int) -> dict[str, Any]:
+    """The rooms from `cursor` on (ids and status only; figures come from room_data)."""
+    plans, now = office.rooms(P), office.clock.now()
+    chunk = page(plans, cursor, count)
+    items = []
+    for plan in chunk:
+        state = office.state(plan, now)
+        items.append({"room_id": plan.room_id, "live_id": live_id(plan) if state else "",
+                      "room_status": _status(state)})
+    end = cursor + len(chunk)
+    return {"err_no": 0, "err_msg": "success",
+            "data": {"rooms": items, "cursor": end, "has_more": end < len(plans)}}
+
+
+def _room_data(plan: SessionPlan, state: Snapshot | None) -> dict[str, Any]:
+    """One room's `data`: its status, and its figures once a session is on."""
+    data: dict[str, Any] = {"room_id": plan.room_id, "live_id": live_id(plan) if state else "",
+                            "room_status": _status(state)}
+    if state:
+        data.update(
+            stat_time=unix_s(state.observed_at), start_time=unix_s(plan.starts),
+            online_user_cnt=state.viewers_online, total_watch_ucnt=state.viewers_total,
+            pay_order_cnt=state.orders, pay_item_cnt=state.units_sold, pay_amount=state.gmv_fen,
+            product_cnt=state.products_listed, product_categories=names(state.categories),
+        )
+    return data
+
+
+def _topic_stats(office: BackOffice, hashtag: str) -> dict[str, Any]:
+    """The hashtag's reads now, one entry per special's activity."""
+    now = office.clock.now()
+    activities = [{"activity": ACTIVITY_NAMES[s], "view_cnt": n} for s, n in office.topic_reads(now).items()]
+    return {"err_no": 0, "err_msg": "success",
+            "data": {"hashtag": hashtag, "update_time": unix_s(now), "activities": activities}}
 
 
 def _status(state: Any) -> int:

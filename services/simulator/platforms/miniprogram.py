@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Request, Response
 
-from services.ingest.festival import SessionPlan
 from services.simulator.backoffice import BackOffice, credentials, platform_room_id
+from services.simulator.festival import SessionPlan
 from services.simulator.platforms import wechat
 from services.simulator.platforms.base import Reply, deliver, misbehave, page, unix_s
 

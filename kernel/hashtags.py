@@ -1,6 +1,6 @@
 """The meaning of hashtag reads (livefest.topicstats.v1), as plain functions.
 
-Reference implementation, like livefest.semantics: `reads` is cumulative per (platform,
+Reference implementation, like kernel.semantics: `reads` is cumulative per (platform,
 topic, special); the newest reading by `observed_at` stands (a decrease is a correction);
 readings with one identity (platform, topic, special, observed_at) are duplicates and the
 one delivered last wins. A special's reads are the sum over platforms of the newest

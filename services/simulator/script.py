@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
-from livefest.timeutil import SHANGHAI
+from kernel.timeutil import SHANGHAI
 from schemas.snapshot import COUNTIES, PLATFORMS, Snapshot
-from services.ingest.festival import SessionPlan, merged, session_snapshots
+from services.simulator.festival import SessionPlan, merged, session_snapshots
 
 LAUNCH_DAY = date(2021, 10, 23)
 RURAL_DAYS = tuple(date(2021, 10, d) for d in range(24, 31))

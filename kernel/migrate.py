@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from livefest.clickhouse import Store
+from kernel.clickhouse import Store
 
 log = logging.getLogger(__name__)
 

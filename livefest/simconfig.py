@@ -3,8 +3,8 @@
 
 from schemas.snapshot import PLATFORMS
 from services.ingest.config import IngestConfig
-from services.ingest.script import ScriptedFestival
 from services.simulator.backoffice import credentials, platform_room_id
+from services.simulator.script import ScriptedFestival
 
 # Where every room is an account of its own (WeChat Channels), each room has credentials.
 ROOM_ACCOUNTS = ("channels",)

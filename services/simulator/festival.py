@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from livefest.timeutil import SHANGHAI
+from kernel.timeutil import SHANGHAI
 from schemas.snapshot import CATEGORIES, COUNTIES, PLATFORMS, Snapshot
 
 DEFAULT_START = datetime(2021, 10, 23, 19, 0, tzinfo=SHANGHAI)

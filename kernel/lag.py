@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from livefest.kafka_admin import START_HINT, BrokerUnavailable
+from kernel.kafka_admin import START_HINT, BrokerUnavailable
 
 
 @dataclass(frozen=True)
