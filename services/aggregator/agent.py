@@ -6,8 +6,6 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-import faust
-
 from kernel.clickhouse import Store
 from kernel.settings import Settings
 from kernel.timeutil import from_micros
@@ -36,9 +34,6 @@ class Aggregator(BatchAgent):
                          metrics.consumed, metrics.rejected)
         self.lag = LagProbe(app, settings, metrics)
 
-    async def run(self, stream: faust.StreamT) -> None:
-        await self._load_watermark()
-        await super().run(stream)
 
     def build(self, messages: Sequence[Message], received_at: datetime) -> Batch:
         return build_batch(messages, self.watermark, self.bounds, received_at)
@@ -50,7 +45,7 @@ class Aggregator(BatchAgent):
             self.watermark = batch.newest
             self.metrics.watermark.set(batch.newest.timestamp())
 
-    async def _load_watermark(self) -> None:
+    async def prepare(self) -> None:
         loop = asyncio.get_running_loop()
         rows = await loop.run_in_executor(None, self.store.rows, WATERMARK_SQL)
         micros = rows[0][0] if rows else None

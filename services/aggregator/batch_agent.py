@@ -61,15 +61,19 @@ class BatchAgent:
     def after(self, batch: Batch) -> None:
         """What follows a written batch (the snapshot agent moves its watermark)."""
 
+    async def prepare(self) -> None:
+        """What the agent needs before its first batch (the snapshot agent loads its watermark)."""
+
     async def run(self, stream: faust.StreamT) -> None:
-        async for delivery in stream:
-            try:
+        try:
+            await self.prepare()
+            async for delivery in stream:
                 await self.handle(delivery)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # crash-only: see the module docstring
-                await self.halt(exc)
-                raise
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # crash-only: see the module docstring
+            await self.halt(exc)
+            raise
 
     async def handle(self, delivery: Delivery) -> None:
         timed = Stages(self.metrics)

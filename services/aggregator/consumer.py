@@ -77,10 +77,16 @@ class BatchConsumer(faust_aiokafka.Consumer):
         fetcher_should_stop = fetcher._stopped.is_set
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
+                generation = self.app.consumer_generation_id
                 records, active = await self._wait_next_records(self._fetch_timeout(app, pending))
                 await self.sleep(0)
                 if self.should_stop:
                     return
+                if generation != self.app.consumer_generation_id:
+                    # Fetched across a rebalance: positions were reset to the committed
+                    # offsets meanwhile, so these records (and those gathered) are re-fetched.
+                    pending.clear()
+                    continue
                 if not self.flow_active:
                     # A rebalance began: what was gathered is fetched again from the
                     # committed offsets once partitions are assigned.
