@@ -118,11 +118,15 @@ def aggregator() -> None:
     """Run one aggregator worker (Kafka -> ClickHouse) until Ctrl-C / SIGTERM."""
     from prometheus_client import start_http_server
 
+    from kernel import kafka_admin
     from kernel.store_access import connect
     from kernel.store_target import resolve
     from services.aggregator import worker
 
     settings = get_settings()
+    # Before Faust subscribes (and might create them bare): the inbound topics must carry
+    # the broker's clock, which bounds event time.
+    kafka_admin.ensure_pipeline_topics(settings)
     start_http_server(settings.aggregator_web_port)
     worker.run(worker.build(settings, connect(resolve(settings))))
 
@@ -203,10 +207,16 @@ main.add_command(report)
 main.add_command(reconcile)
 
 from livefest.ingest_cli import ingest as _ingest  # noqa: E402
+from livefest.ingest_cli import kuaishou_authorize as _kuaishou_authorize  # noqa: E402
 from livefest.ingest_cli import simulate as _simulate  # noqa: E402
 
 main.add_command(_simulate)
 main.add_command(_ingest)
+main.add_command(_kuaishou_authorize)
+
+from livefest.import_cli import import_report as _import  # noqa: E402
+
+main.add_command(_import)
 
 if __name__ == "__main__":
     main()

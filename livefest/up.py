@@ -45,7 +45,7 @@ class UpOptions:
 def up(settings: Settings, options: UpOptions) -> None:
     started_broker = _ensure_broker(settings)
     try:
-        _ensure_topics(settings)
+        kafka_admin.ensure_pipeline_topics(settings)
         database = run_database(settings, options.simulate)
         if options.simulate:
             _skip_earlier_runs(settings)
@@ -95,18 +95,6 @@ def _ensure_broker(settings: Settings) -> bool:
     click.echo(f"no broker at {settings.kafka}: starting the local one")
     broker.run_script("start", settings)
     return True
-
-
-def _ensure_topics(settings: Settings) -> None:
-    kafka_admin.ensure_topics(
-        settings.kafka,
-        {
-            settings.snapshot_topic: settings.topic_partitions,
-            settings.dlq_topic: 1,
-            settings.topicstats_topic: 1,
-            settings.topicstats_dlq_topic: 1,
-        },
-    )
 
 
 def _skip_earlier_runs(settings: Settings) -> None:
