@@ -120,7 +120,8 @@ class Supervisor:
         if now - child.started_at >= STABLE_AFTER_S:
             child.crashes_in_a_row = 0
         child.crashes_in_a_row += 1
-        delay = min(MAX_DELAY_S, self.first_delay_s * 2 ** (child.crashes_in_a_row - 1))
+        longest = max(MAX_DELAY_S, self.first_delay_s)
+        delay = min(longest, self.first_delay_s * 2 ** (child.crashes_in_a_row - 1))
         child.restart_at = now + delay
         self.echo(
             f"{child.name}: exited unexpectedly ({exit_reason(child.process.returncode)}); "

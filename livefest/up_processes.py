@@ -3,10 +3,11 @@
 Started in this order, each once the previous answers: the ClickHouse server (the data
 directory's local one, unless one already runs or LIVEFEST_CLICKHOUSE names an external
 server), migrations, the API process, `--workers` aggregator processes (one consumer
-group), then the simulated platforms in this process. Ctrl-C (or SIGTERM) stops them the
+group, settled before traffic: group_ready.py), then the simulated platforms in this
+process. Ctrl-C (or SIGTERM) stops them the
 other way round: adapters, aggregators, API, ClickHouse server (only if started here).
 Children's output goes to LIVEFEST_DATA_DIR/logs/<name>.log; `up.json` beside it says
-which processes run, with their pids and ports, for operators and tests.
+which processes run, with their pids and ports, and `"state": "running"` once all is up.
 """
 
 import json
@@ -24,6 +25,7 @@ from prometheus_client import start_http_server
 from kernel.chserver.control import RunningServer, find_running, host_command
 from kernel.settings import Settings
 from kernel.store_target import StoreTarget, local, resolve
+from livefest.group_ready import wait_for_group
 from livefest.logs import log_to_file
 from livefest.supervisor import Child, ChildSpec, Supervisor
 from livefest.up import UpOptions, prepare_store
@@ -49,6 +51,7 @@ def run(settings: Settings, database: str, options: UpOptions) -> None:
         env = {**os.environ, "LIVEFEST_CLICKHOUSE": target.dsn, "LIVEFEST_DATA_DIR": str(settings.data_dir.resolve())}
         api_url = _start_api(settings, env, supervisor, run_file)
         _start_workers(settings, workers, env, supervisor, run_file)
+        _wait_for_group(settings, run_file)
         if options.simulate:
             platforms = start_back_offices(settings, options.festival)
             platforms.start_adapters()
@@ -58,6 +61,7 @@ def run(settings: Settings, database: str, options: UpOptions) -> None:
                        "/metrics")  # fmt: skip
         start_status_line(store, settings, options.status_every_s, stop,
                           platforms.adapters_line if platforms else None)  # fmt: skip
+        run_file.set(state="running")
         click.echo(f"running: API {api_url}, {len(workers)} aggregator worker(s), {target.describe()}; "
                    "Ctrl-C stops everything")  # fmt: skip
         while True:
@@ -133,6 +137,16 @@ def _start_workers(
     click.echo(f"{len(names)} aggregator worker(s) in consumer group {settings.consumer_group}")
 
 
+def _wait_for_group(settings: Settings, run_file: "RunFile") -> None:
+    urls = [str(info["metrics"]) for name, info in run_file.children().items() if name.startswith("aggregator-")]
+    held = wait_for_group(urls, settings.topic_partitions)
+    if held is None:
+        click.secho(f"warning: the consumer group {settings.consumer_group} did not settle within 90 s; "
+                    "starting anyway", fg="yellow")  # fmt: skip
+        return
+    click.echo(f"consumer group {settings.consumer_group} settled: partitions per worker {held}")
+
+
 def _livefest(*args: str) -> list[str]:
     return [sys.executable, "-m", "livefest.cli", *args]
 
@@ -148,17 +162,29 @@ class RunFile:
 
     def __init__(self, path: Path, database: str) -> None:
         self.path = path
-        self.state: dict[str, object] = {"pid": os.getpid(), "database": database, "children": {}}
+        self.state: dict[str, object] = {"pid": os.getpid(), "database": database, "state": "starting",
+                                         "children": {}}
         self._lock = threading.Lock()
 
     def child(self, child: Child, **ports: str) -> None:
         with self._lock:
-            children = self.state["children"]
-            assert isinstance(children, dict)
-            children[child.name] = {"pid": child.pid, **ports}
-            partial = self.path.with_suffix(".tmp")
-            partial.write_text(json.dumps(self.state, indent=2), encoding="utf-8")
-            partial.replace(self.path)
+            self.children()[child.name] = {"pid": child.pid, **ports}
+            self._write()
+
+    def children(self) -> dict[str, dict[str, object]]:
+        children = self.state["children"]
+        assert isinstance(children, dict)
+        return children
+
+    def set(self, **fields: str) -> None:
+        with self._lock:
+            self.state.update(fields)
+            self._write()
+
+    def _write(self) -> None:
+        partial = self.path.with_suffix(".tmp")
+        partial.write_text(json.dumps(self.state, indent=2), encoding="utf-8")
+        partial.replace(self.path)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)

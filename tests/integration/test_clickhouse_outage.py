@@ -29,7 +29,7 @@ def test_clickhouse_away_for_30_s_mid_stream(tmp_path: Path):
     # not `up`'s supervisor, decides when it comes back; `up` uses the one it finds running.
     clickhouse(pipeline, "start")
     try:
-        pipeline.start()
+        pipeline.start()  # returns once the workers' group has settled
         publishing = threading.Thread(target=publish_slowly, args=(pipeline.publisher, scenario.snapshots),
                                       kwargs={"pause_s": 0.6})  # fmt: skip
         publishing.start()
@@ -93,7 +93,8 @@ def assert_written(pipeline: Pipeline, acknowledged: dict[int, int]) -> None:
     client = clickhouse_connect.get_client(dsn=server)
     rows = client.query("SELECT session_id, toUnixTimestamp64Micro(observed_at) FROM snapshots").result_rows
     missing = settled - {(sid, int(us)) for sid, us in rows}
-    assert not missing, f"acknowledged but never written: {sorted(missing)[:5]}"
+    where = {identity: copies[identity] for identity in sorted(missing)[:5]}
+    assert not missing, f"acknowledged (committed {acknowledged}) but never written: {where}"
 
 
 def read_topic(pipeline: Pipeline) -> list:  # type: ignore[type-arg]

@@ -128,8 +128,9 @@ class Pipeline:
                                  + self.log_path.read_text(errors="replace")[-3000:])
         if httpx.get(f"{self.url}/healthz", timeout=2).status_code != 200:
             return False
-        # The production shape starts the aggregator workers after the API.
-        return self.store == "embedded" or len(self.aggregators()) == WORKERS
+        # The production shape starts the aggregator workers after the API, and says it is
+        # running once their consumer group has settled.
+        return self.store == "embedded" or self.run_file().get("state") == "running"
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
