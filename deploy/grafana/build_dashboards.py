@@ -73,7 +73,7 @@ def dashboard(uid, title, board, templating, refresh, time_from, tags, descripti
 
 # ---------------------------------------------------------------- operations
 ops = Board()
-ops.prom("stat", "Targets up", [('up{job=~"api|aggregator|ingest|simulator"}', "{{job}} {{instance}}")],
+ops.prom("stat", "Targets up", [('up{job=~"api|aggregator|ingest"}', "{{job}} {{instance}}")],
          w=24, h=4, options={"colorMode": "background", "graphMode": "none"})
 ops.prom("stat", "Polls per minute by platform (is every platform polling?)",
          [("sum by (platform) (rate(livefest_ingest_polls_total[2m])) * 60", "{{platform}}")], w=12, h=6,
@@ -81,11 +81,15 @@ ops.prom("stat", "Polls per minute by platform (is every platform polling?)",
 ops.prom("bargauge", "Seconds since the last successful poll",
          [("time() - max by (platform) (livefest_ingest_last_success_timestamp_seconds)", "{{platform}}")],
          w=12, h=6, unit="s")
-ops.prom("timeseries", "Poll failures per second by platform and reason",
-         [("sum by (platform, reason) (rate(livefest_ingest_poll_failures_total[5m]))", "{{platform}} {{reason}}")])
-ops.prom("timeseries", "Ingest spool depth and publish latency (p95)",
+ops.prom("timeseries", "Poll failures: share of failed reads by platform; failed attempts by reason",
+         [('sum by (platform) (rate(livefest_ingest_polls_total{outcome="failed"}[5m]))'
+           " / sum by (platform) (rate(livefest_ingest_polls_total[5m]))", "{{platform}} failed share"),
+          ("sum by (platform, reason) (rate(livefest_ingest_failures_total[5m]))", "{{platform}} {{reason}}/s"),
+          ("sum by (platform) (livefest_ingest_rooms_failing)", "{{platform}} rooms failing")])
+ops.prom("timeseries", "Ingest spool: depth, oldest entry's age, publish latency (p95)",
          [("sum(livefest_ingest_spool_depth)", "spooled snapshots"),
-          ("histogram_quantile(0.95, sum by (le) (rate(livefest_ingest_publish_seconds_bucket[5m])))",
+          ("max(livefest_ingest_spool_oldest_age_seconds)", "oldest age (s)"),
+          ("histogram_quantile(0.95, sum by (le) (rate(livefest_ingest_publish_latency_seconds_bucket[5m])))",
            "publish p95 (s)")])
 ops.prom("timeseries", "Silent live sessions (> 2 min) by platform",
          [("sum by (platform) (livefest_festival_sessions_silent)", "{{platform}}")])
