@@ -25,7 +25,7 @@ from services.aggregator.writer import write_snapshots
 
 log = logging.getLogger(__name__)
 
-WATERMARK_SQL = "SELECT toUnixTimestamp64Micro(max(observed_at)) FROM session_state"
+WATERMARK_SQL = "SELECT toUnixTimestamp64Micro(max(observed_at)) FROM session_newest"
 
 
 class Aggregator:

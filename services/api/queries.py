@@ -5,7 +5,7 @@ Filters use NULL for "no filter". Times cross the boundary as unix microseconds
 `stale_us` is the contract's 120 s freshness window for `viewers_online` and `live`.
 """
 
-WATERMARK = "SELECT toUnixTimestamp64Micro(max(observed_at)) AS wm, count() AS n FROM session_state"
+WATERMARK = "SELECT toUnixTimestamp64Micro(max(observed_at)) AS wm, count() AS n FROM session_newest"
 
 # Sessions with their live-ness at the watermark, filtered by county / platform / special.
 SESSIONS_AT_WATERMARK = """
@@ -45,7 +45,7 @@ SPECIAL_READS = """
 """
 
 # --- as of an event time T: recomputed from the raw snapshots with observed_at <= T ---------
-# The same newest-by-(observed_at, kafka_offset) rule as session_state (migration 0002), but
+# The same newest-by-(observed_at, kafka_offset) rule as session_newest (migration 0007), but
 # over the raw store, so the answer is what the figures were when the watermark stood at T.
 # Inner columns are renamed so that the outer aliases cannot shadow them. Costs a scan of
 # the raw snapshots up to T (partitioned by month), fine for an on-demand historical question.
@@ -97,18 +97,19 @@ TOTALS_BY_COUNTY_AS_OF = f"SELECT county, {FIGURES} FROM ({_SESSIONS_AS_OF}) GRO
 
 SESSION = f"""
     SELECT
-        session_id, room_id, county, platform, special, status, live,
+        l.session_id AS session_id, room_id, county, platform, special, status, live,
         toInt64(viewers_online) AS viewers_online_raw,
         toInt64(viewers_total) AS viewers_total, toInt64(orders) AS orders,
         toInt64(units_sold) AS units_sold, toInt64(gmv_fen) AS gmv_fen,
         toInt64(products_listed) AS products_listed,
-        toInt64(products_listed_max) AS products_listed_max,
-        toInt64(peak_viewers_online) AS peak_viewers_online,
-        categories,
+        toInt64(g.products_listed_max) AS products_listed_max,
+        toInt64(g.peak_viewers_online) AS peak_viewers_online,
+        g.categories AS categories,
         toUnixTimestamp64Micro(observed_at) AS observed_at_us,
         toUnixTimestamp64Micro(first_observed_at) AS first_observed_at_us
-    FROM ({SESSIONS_AT_WATERMARK})
-    WHERE session_id = {{session_id:String}}
+    FROM ({SESSIONS_AT_WATERMARK}) AS l
+    INNER JOIN (SELECT * FROM session_gauges WHERE session_id = {{session_id:String}}) AS g USING (session_id)
+    WHERE l.session_id = {{session_id:String}}
 """
 
 # A counter's increase per bucket: the sum of each session's minute-closing increases

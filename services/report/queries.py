@@ -3,7 +3,8 @@
 The period is [start_s, end_s) in unix seconds on whole minutes: a counter's increase
 in it is the sum of each session's minute-closing increases inside it (migration 0003).
 Gauges and shelves (peak online, products, categories) come from the raw snapshots
-observed inside the period.
+observed inside the period, each identity counted once (`FINAL` keeps the delivered copy
+that wins, as every other figure does).
 """
 
 # One row per session with a snapshot in the period.
@@ -35,7 +36,7 @@ SESSIONS = """
             toInt64(max(viewers_online))  AS peak,
             toInt64(max(products_listed)) AS products,
             arraySort(groupUniqArrayArray(CAST(categories, 'Array(String)'))) AS categories
-        FROM snapshots
+        FROM snapshots FINAL
         WHERE observed_at >= toDateTime64({start_s:Int64}, 6, 'UTC')
           AND observed_at < toDateTime64({end_s:Int64}, 6, 'UTC')
         GROUP BY session_id

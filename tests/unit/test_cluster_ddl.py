@@ -15,7 +15,9 @@ def statements(script: str) -> list[str]:
 def test_every_migration_statement_converts():
     for migration in available():
         for statement in migration.statements():
-            assert convert(statement, "festival")
+            converted = convert(statement, "festival")
+            # Only a backfill is left out (a fresh cluster has nothing to backfill).
+            assert converted or re.match(r"(--.*\n)*\s*INSERT INTO \w+\s+SELECT", statement), statement[:80]
 
 
 def test_every_table_becomes_replicated_local_plus_distributed():
@@ -39,6 +41,7 @@ def test_materialized_views_read_and_write_shard_local_tables():
                        script, flags=re.S)
     assert len(views) == sum(m.sql.count("CREATE MATERIALIZED VIEW") for m in available()) >= 2
     sources = {"session_state_local": "snapshots_local", "session_minute_local": "snapshots_local",
+               "session_newest_local": "snapshots_local", "session_closings_local": "snapshots_local",
                "topic_state_local": "topic_stats_local"}
     for _, target, body in views:
         assert re.findall(r"FROM (\w+)", body) == [sources[target]], target
