@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta, timezone
 
+from schemas import rfc3339 as rfc3339_grammar
+
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -21,12 +23,5 @@ def rfc3339(instant: datetime) -> str:
 
 
 def parse_rfc3339(text: str) -> datetime:
-    """An RFC 3339 timestamp with an offset (`Z` allowed); ValueError otherwise."""
-    if "T" not in text.upper():
-        raise ValueError(
-            f"{text!r} is not an RFC 3339 timestamp (expected YYYY-MM-DDTHH:MM:SS±HH:MM)"
-        )
-    parsed = datetime.fromisoformat(text.replace("z", "Z"))
-    if parsed.tzinfo is None:
-        raise ValueError(f"{text!r} has no UTC offset (add Z or +08:00)")
-    return parsed
+    """A strict RFC 3339 timestamp with an offset (the contract's grammar); ValueError otherwise."""
+    return rfc3339_grammar.parse(text)

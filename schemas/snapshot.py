@@ -5,13 +5,20 @@ without an offset, an unknown enum value or an unknown field makes the message i
 (it then goes to the dead-letter topic). Money is integer fen.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from schemas.rfc3339 import Rfc3339
 
 SCHEMA_ID = "livefest.snapshot.v1"
 MAX_SAFE_INTEGER = 2**53 - 1
+# The range of event time the store holds: the contract's lower bound, and the last minute a
+# ClickHouse `DateTime` (unix seconds in a UInt32, the minute windows' column) can hold.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2106, 2, 7, 6, 28, tzinfo=UTC)
 
 Platform = Literal[
     "douyin",
@@ -72,7 +79,17 @@ class Snapshot(BaseModel):
     room_id: Identifier
     county: County
     special: Special | None = None
-    observed_at: AwareDatetime
+    observed_at: Annotated[
+        Rfc3339,
+        Field(
+            description=(
+                "The instant the platform's figures were true (strict RFC 3339, at most 6 fraction digits). "
+                "Must be at or after 2000-01-01T00:00:00Z (else rejected as out_of_range) and at most "
+                "LIVEFEST_MAX_FUTURE_SECONDS (default 300) ahead of the Kafka record's timestamp, the broker's "
+                "append time on the topic (else rejected as from_the_future)."
+            )
+        ),
+    ]
     status: Literal["live", "ended"]
     viewers_online: Count
     viewers_total: Count
@@ -81,15 +98,12 @@ class Snapshot(BaseModel):
     gmv_fen: Count
     products_listed: Count
     categories: tuple[Category, ...] = ()
-    polled_at: AwareDatetime | None = None
+    polled_at: Rfc3339 | None = None
 
     @field_validator("observed_at", "polled_at")
     @classmethod
     def _within_range(cls, value: datetime | None) -> datetime | None:
-        # ClickHouse DateTime64(3) covers 1900..2299; anything else is a broken clock.
-        if value is not None and not 2000 <= value.year <= 2200:
-            raise ValueError("timestamp year must be between 2000 and 2200")
-        return value
+        return value if value is None else within_range(value)
 
     def to_wire(self) -> dict[str, object]:
         """The JSON object adapters publish (RFC 3339 timestamps, `schema` field)."""
@@ -101,3 +115,15 @@ class Snapshot(BaseModel):
 
     def to_json_bytes(self) -> bytes:
         return self.model_dump_json(by_alias=True, exclude_none=True).encode()
+
+
+def within_range(value: datetime) -> datetime:
+    """`value` when the store can hold it; otherwise an `out_of_range` validation error (a
+    broken clock, or a time no figure can be kept for)."""
+    if not EARLIEST <= value < LATEST:
+        raise PydanticCustomError(
+            "out_of_range",
+            "timestamp {value} is outside the range livefest stores ({earliest} .. {latest})",
+            {"value": value.isoformat(), "earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()},
+        )
+    return value

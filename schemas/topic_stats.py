@@ -11,9 +11,10 @@ as for the snapshot counters (a decrease is a correction).
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas.snapshot import MAX_SAFE_INTEGER, Platform, Special
+from schemas.rfc3339 import Rfc3339
+from schemas.snapshot import MAX_SAFE_INTEGER, Platform, Special, within_range
 
 TOPIC_STATS_SCHEMA_ID = "livefest.topicstats.v1"
 TOPIC_STATS_TOPIC = "livefest.topicstats.v1"
@@ -30,17 +31,14 @@ class TopicStats(BaseModel):
     platform: Platform
     topic: Annotated[str, Field(min_length=1, max_length=64)]
     special: Special
-    observed_at: AwareDatetime
+    observed_at: Rfc3339
     reads: Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
 
     @field_validator("observed_at")
     @classmethod
     def _within_range(cls, value: datetime) -> datetime:
-        # As for snapshots: ClickHouse DateTime64 covers 1900..2299; anything else is a broken
-        # clock, and a row ClickHouse refuses would stall the writer that retries it.
-        if not 2000 <= value.year <= 2200:
-            raise ValueError("timestamp year must be between 2000 and 2200")
-        return value
+        # As for snapshots: a row ClickHouse cannot hold would be refused by the writer.
+        return within_range(value)
 
     def to_json_bytes(self) -> bytes:
         return self.model_dump_json(by_alias=True).encode()
