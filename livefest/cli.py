@@ -7,16 +7,15 @@ from pathlib import Path
 
 import click
 
+from kernel import logs
 from kernel.settings import get_settings
 from livefest.dlq import dlq
 from livefest.status import status
 
 
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def _logging(verbose: bool, component: str) -> None:
+    """Every command logs the same way: LIVEFEST_LOG_FORMAT (text or json), to stderr."""
+    logs.configure(get_settings().log_format, logging.DEBUG if verbose else logging.INFO, component)
     # kafka-python narrates every connection at INFO; keep its warnings and errors.
     logging.getLogger("kafka").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
@@ -28,7 +27,7 @@ def main(verbose: bool) -> None:
 
     Configuration comes from LIVEFEST_* environment variables (see README).
     """
-    _logging(verbose)
+    _logging(verbose, click.get_current_context().invoked_subcommand or "livefest")
 
 
 @main.command()
@@ -104,7 +103,7 @@ def api() -> None:
 
     settings = get_settings()
     app = create_app(settings, Store(settings.clickhouse_dsn))
-    uvicorn.run(app, host=settings.api_host, port=settings.api_port)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)  # livefest's log format
 
 
 @main.command()

@@ -52,7 +52,8 @@ def simulate(
         f"({office.clock.wall_seconds_left():.0f} s of wall time) on "
         f"http://{settings.simulator_host}:{settings.simulator_port} (truth at /truth)"
     )
-    uvicorn.run(create_app(office), host=settings.simulator_host, port=settings.simulator_port, log_level="warning")
+    uvicorn.run(create_app(office), host=settings.simulator_host, port=settings.simulator_port, log_level="warning",
+                log_config=None)  # uvicorn logs through livefest's own configuration
 
 
 @click.command()

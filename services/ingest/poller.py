@@ -99,7 +99,8 @@ class Poller:
                 read.append(listing.room_id)
                 if self.streaks.record(listing.room_id, ok):
                     log.warning("%s: room %s failed its last %d reads; its figures are frozen",
-                                self.platform, listing.room_id, self.streaks.threshold)
+                                self.platform, listing.room_id, self.streaks.threshold,
+                                extra={"platform": self.platform, "room_id": listing.room_id})
         self.streaks.keep_only(read)
         self.metrics.rooms_failing.labels(self.platform).set(len(self.streaks.failing()))
 
@@ -179,6 +180,6 @@ class Poller:
 
     def _skip(self, reason: str, detail: str, error: Exception | None = None) -> None:
         if reason != "unattributed":
-            log.warning("%s: %s", self.platform, detail)
+            log.warning("%s: %s", self.platform, detail, extra={"platform": self.platform, "reason": reason})
         if not isinstance(error, Retryable):  # the client counted every failed attempt already
             self.metrics.failures.labels(self.platform, reason).inc()
