@@ -98,9 +98,11 @@ def _last_polls(url: str, status: Status) -> None:
 
 
 def quiet_kafka() -> None:
-    """kafka-python logs every connection at INFO: noise in an operator's terminal."""
+    """kafka-python logs every connection at INFO: noise in an operator's terminal (the
+    CLI may have quietened it further already)."""
+    kafka = logging.getLogger("kafka")
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
-        logging.getLogger("kafka").setLevel(logging.WARNING)
+        kafka.setLevel(max(kafka.level, logging.WARNING))
 
 
 def render(status: Status, now: float) -> list[str]:
