@@ -39,6 +39,11 @@ class Access:
                 detail=f"this key is scoped to county {self.scope!r} and cannot read {asked}",
             )
 
+    @property
+    def reports_for(self) -> str | None:
+        """The one county this caller may report figures for (None: any county)."""
+        return None if self.scope in (None, "all") else self.scope
+
 
 def get_access(
     settings: Annotated[Settings, Depends(get_app_settings)],

@@ -13,7 +13,7 @@ from kernel.clickhouse import Store, StoreError, StoreUnavailable
 from kernel.settings import Settings
 from services.api.business import FestivalCollector
 from services.api.metrics import ApiMetrics
-from services.api.routes import health, sessions, specials, timeseries, totals
+from services.api.routes import health, imports, sessions, specials, timeseries, totals
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def create_app(
         log.warning(
             "LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)"
         )
-    for module in (totals, specials, sessions, timeseries, health):
+    for module in (totals, specials, sessions, timeseries, imports, health):
         app.include_router(module.router)
     _install_error_handlers(app)
     _install_timing(app)

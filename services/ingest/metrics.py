@@ -9,6 +9,9 @@ figures, or its hashtag readings. It is counted once, when it is over, with the 
 `failed` if it could not be read after the client's retries or what came back was
 unreadable. So `polls_total{outcome="failed"} / polls_total` is a share of reads
 between 0 and 1, whatever the retries (every attempt is in `failures_total`, by reason).
+
+Two gauges stand in for figures some platforms do not publish: `rooms_on_air` (status-only
+platforms, mini-program live) and `live_viewers` (Kuaishou's real-time viewers, by county).
 """
 
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 FAILURE_REASONS = (
     "rate_limited", "server_error", "timeout", "connection", "token_expired", "auth_rejected",
     "malformed", "not_json", "sub_fen", "unknown_status", "invalid_snapshot", "api_error",
-    "unknown_activity", "unattributed",
+    "unknown_activity", "unattributed", "quota_exhausted", "permission_denied", "list_truncated",
 )
 OUTCOMES = ("ok", "failed")
 
@@ -36,6 +39,8 @@ class IngestMetrics:
     spool_depth: Gauge
     spool_oldest_age: Gauge
     last_success: Gauge
+    rooms_on_air: Gauge
+    live_viewers: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> "IngestMetrics":
@@ -96,6 +101,18 @@ class IngestMetrics:
                 "livefest_ingest_last_success_timestamp_seconds",
                 "Unix time of the platform's last successful read (any room, the room list or hashtags).",
                 ["platform"],
+                registry=registry,
+            ),
+            rooms_on_air=Gauge(
+                "livefest_ingest_rooms_on_air",
+                "Configured rooms on air, for platforms whose API gives status only (mini-program live).",
+                ["platform"],
+                registry=registry,
+            ),
+            live_viewers=Gauge(
+                "livefest_ingest_live_viewers",
+                "Real-time viewers of configured rooms, where that is all a platform publishes (Kuaishou real UV).",
+                ["platform", "county"],
                 registry=registry,
             ),
         )

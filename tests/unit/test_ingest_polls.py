@@ -38,7 +38,7 @@ class FakeApi(BaseApi):
     async def fetch_token(self, call: Caller, client_id: str, secret: str) -> tuple[str, float]:
         return "token", 3600.0
 
-    async def listings(self, call: Caller) -> list[Any]:
+    async def listings(self, call: Caller, now: Any = None) -> list[Any]:
         body = await call("GET", "/rooms", auth=False)
         return [Listing(room, True, f"live-{room}") for room in body["rooms"]]
 
