@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 import subprocess
 import time
 
@@ -41,6 +42,18 @@ def test_status_and_dead_letters_round_trip(pipeline: Pipeline):
     assert pipeline.json("/v1/totals")["as_of"] in out
     assert "douyin" in out and "taobao" in out and "stale > 120 s" in out
     assert f"dead letters {len(scenario.garbage)} held" in out
+    assert "partitions 0, 1, 2, 3" in out, "the one worker of `livefest up` owns the four partitions"
+    assert "clickhouse  ok" in out and "api         ok" in out
+    assert re.search(r"watermark   \S+, [\d,]+ s ago", out), out
+
+    as_json = livefest(pipeline, "status", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    facts = json.loads(as_json.stdout)
+    assert facts["healthy"] is True and facts["broker_ok"] is True and facts["total_lag"] == 0
+    assert facts["watermark"] == pipeline.json("/v1/totals")["as_of"] and facts["watermark_age_seconds"] > 0
+    assert (facts["clickhouse"], facts["api"]) == ("ok", "ok")
+    assert [w["partitions"] for w in facts["workers"]] == [[0, 1, 2, 3]]
+    assert facts["dlq_held"] == len(scenario.garbage) and facts["topicstats_dlq_held"] == 0
 
     listed = livefest(pipeline, "dlq", "list")
     assert listed.returncode == 0, listed.stderr
