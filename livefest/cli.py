@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from kernel import logs
-from kernel.settings import get_settings
+from kernel.settings import Settings, get_settings
 from livefest.dlq import dlq
 from livefest.status import status
 
@@ -53,7 +53,7 @@ def _root_cause(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _settings_or_none():  # type: ignore[no-untyped-def]
+def _settings_or_none() -> "Settings | None":
     try:
         return get_settings()
     except Exception:  # the settings themselves may be what is wrong
