@@ -97,7 +97,8 @@ class AggregatorMetrics:
             ),
             stage_seconds=Histogram(
                 "livefest_aggregator_stage_seconds",
-                "Time one batch spends in each stage of the batch path: decode, dead_letters, write, ack.",
+                "Time one batch spends in each stage of the batch path (decode, dead_letters, write, ack), "
+                "and each offset commit Faust makes (commit).",
                 ["stage"],
                 buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
                 registry=registry,
