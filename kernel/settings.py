@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,6 +67,9 @@ class Settings(BaseSettings):
     )
     max_buckets: int = Field(
         10_000, ge=1, description="most timeseries buckets one request may ask"
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text for a terminal, json for a log shipper (one object per line)"
     )
 
     @field_validator("api_keys")

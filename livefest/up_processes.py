@@ -38,7 +38,7 @@ CLICKHOUSE, API = "clickhouse", "api"
 
 def run(settings: Settings, database: str, options: UpOptions) -> None:
     logs = settings.data_dir.resolve() / "logs"
-    log_to_file(logs / "up.log")
+    log_to_file(settings, logs / "up.log")
     click.echo(f"logs: {logs}/ (up.log, clickhouse.log, api.log, aggregator-N.log)")
     supervisor = Supervisor(logs, click.echo, options.restart_delay_s)
     run_file = RunFile(settings.data_dir.resolve() / "up.json", database)

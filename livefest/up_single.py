@@ -6,8 +6,6 @@ process. For the smallest setups: while it runs, no other process can read the d
 (reports and Grafana need the production shape, with LIVEFEST_CLICKHOUSE unset).
 """
 
-import logging
-import sys
 import threading
 
 import click
@@ -25,7 +23,7 @@ from services.api.server import ApiServer
 
 def run(settings: Settings, database: str, options: UpOptions) -> None:
     target = resolve(settings, database)
-    logfile = log_to_file(settings.data_dir / "logs" / "up.log")
+    logfile = log_to_file(settings, settings.data_dir / "logs" / "up.log")
     stop = threading.Event()
     api: ApiServer | None = None
     platforms: SimulatedPlatforms | None = None
@@ -41,7 +39,7 @@ def run(settings: Settings, database: str, options: UpOptions) -> None:
                           platforms.adapters_line if platforms else None)  # fmt: skip
         click.echo(f"one process with the embedded engine; aggregator starting (its log: {logfile}); "
                    "Ctrl-C stops everything")  # fmt: skip
-        worker.run(worker.build(settings, store), logfile=str(logfile), loghandlers=[_terminal_handler()])
+        worker.run(worker.build(settings, store))  # Faust logs as configured above: to the file
     finally:
         stop.set()
         if platforms:
@@ -50,10 +48,3 @@ def run(settings: Settings, database: str, options: UpOptions) -> None:
         if api:
             api.stop()
 
-
-def _terminal_handler() -> logging.Handler:
-    """Faust replaces the root logger's handlers with its log file: keep warnings on the terminal."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    return handler

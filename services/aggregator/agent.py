@@ -38,7 +38,7 @@ class Aggregator(BatchAgent):
     def build(self, messages: Sequence[Message], received_at: datetime) -> Batch:
         return build_batch(messages, self.watermark, self.bounds, received_at)
 
-    def after(self, batch: Batch) -> None:
+    def seen(self, batch: Batch) -> None:
         if batch.late:
             self.metrics.late.inc(batch.late)
         if batch.newest and (self.watermark is None or batch.newest > self.watermark):

@@ -84,8 +84,9 @@ def build_batch(
     delivery order), is ahead of its `observed_at` by more than `bounds.late`.
     """
     batch = Batch()
+    appended = _AppendedAt()
     for message in messages:
-        decoded = decode(message.value, message.appended_at, bounds.future)
+        decoded = decode(message.value, appended(message), bounds.future)
         if isinstance(decoded, Rejected):
             batch.dead_letters.append(DeadLetter(message, decoded, received_at))
             continue
@@ -104,8 +105,9 @@ def build_topic_stats_batch(messages: Sequence[Message], bounds: Bounds, receive
     """Decode hashtag readings; valid ones become `topic_stats` rows, invalid ones dead
     letters. Readings do not move the snapshot watermark."""
     batch = Batch()
+    appended = _AppendedAt()
     for message in messages:
-        decoded = decode_topic_stats(message.value, message.appended_at, bounds.future)
+        decoded = decode_topic_stats(message.value, appended(message), bounds.future)
         if isinstance(decoded, Rejected):
             batch.dead_letters.append(DeadLetter(message, decoded, received_at))
         else:
@@ -114,10 +116,15 @@ def build_topic_stats_batch(messages: Sequence[Message], bounds: Bounds, receive
     return batch
 
 
-def store_rejected(batch: Batch, refused: Sequence[int], detail: str, rejected_at: datetime) -> None:
-    """Move the rows at indexes `refused` (which ClickHouse would not store) to dead letters."""
-    gone = set(refused)
-    for index in sorted(gone):
-        batch.dead_letters.append(DeadLetter(batch.messages[index], Rejected("store_rejected", detail), rejected_at))
-    batch.rows = [row for i, row in enumerate(batch.rows) if i not in gone]
-    batch.messages = [m for i, m in enumerate(batch.messages) if i not in gone]
+class _AppendedAt:
+    """`message.appended_at`, remembered: the broker stamps a whole produced batch at once,
+    so consecutive records mostly share their timestamp."""
+
+    def __init__(self) -> None:
+        self.ms: int | None = None
+        self.at = EPOCH
+
+    def __call__(self, message: Message) -> datetime:
+        if message.timestamp_ms != self.ms:
+            self.ms, self.at = message.timestamp_ms, message.appended_at
+        return self.at

@@ -8,8 +8,9 @@ Each `Delivery` (a batch of records, see consumer.py) goes through, in this orde
   4. the delivery acknowledged, so Faust's commit loop may move the offsets past it.
 
 How "never commit past an unwritten record" is guaranteed: nothing is acknowledged before
-step 4; deliveries are handled one at a time (concurrency=1), so acknowledgements follow
-the offsets; a commit covers only acknowledged offsets (consumer.py). If anything
+step 4; steps 2-4 run for one delivery at a time, in delivery order (concurrency=1; only
+the next delivery's decoding overlaps a write), so acknowledgements follow the offsets; a
+commit covers only acknowledged offsets (consumer.py). If anything
 unexpected raises on the way (a bug: no message content can, see decode.py), the worker
 is halted: the consumer acknowledges and commits nothing more, and the worker stops with
 an error, so its supervisor restarts it from the last commit (crash-only). A stop
@@ -49,6 +50,7 @@ class BatchAgent:
                  metrics: AggregatorMetrics, consumed: Counter, rejected: Counter) -> None:
         self.app = app
         self.store = store
+        self.halted = False
         self.metrics = metrics
         self.dead_letters = dead_letters
         self.consumed = consumed
@@ -58,40 +60,64 @@ class BatchAgent:
     def build(self, messages: Sequence[Message], received_at: datetime) -> Batch:
         raise NotImplementedError
 
-    def after(self, batch: Batch) -> None:
-        """What follows a written batch (the snapshot agent moves its watermark)."""
+    def seen(self, batch: Batch) -> None:
+        """What follows decoding a batch (the snapshot agent moves its watermark)."""
 
     async def prepare(self) -> None:
         """What the agent needs before its first batch (the snapshot agent loads its watermark)."""
 
     async def run(self, stream: faust.StreamT) -> None:
+        """Decode each delivery while the previous one is being stored (the write runs in a
+        thread, ClickHouse on the other core); store them one after the other, so their
+        acknowledgements follow the offsets."""
+        storing: asyncio.Future[None] | None = None
         try:
             await self.prepare()
             async for delivery in stream:
-                await self.handle(delivery)
+                batch = self.decode(delivery)
+                if storing is not None:
+                    await storing
+                storing = asyncio.ensure_future(self.persist(delivery, batch))
+            if storing is not None:
+                await storing
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # crash-only: see the module docstring
             await self.halt(exc)
             raise
 
-    async def handle(self, delivery: Delivery) -> None:
-        timed = Stages(self.metrics)
+    def decode(self, delivery: Delivery) -> Batch:
         messages = steps.messages_of(delivery)
         self.consumed.inc(len(messages))
         received_at = datetime.now(UTC)
-        batch = timed("decode", lambda: self.build(messages, received_at))
-        await timed.wait("dead_letters", steps.publish_dead_letters(self.dead_letters, batch.dead_letters,
-                                                                    self.rejected))
-        written = await timed.wait("write", steps.write_rows(self.write, self.store, batch.rows, self.metrics))
-        if written.refused:
-            refused = [DeadLetter(batch.messages[i], Rejected("store_rejected", why), received_at)
-                       for i, why in sorted(written.refused.items())]
-            await timed.wait("dead_letters", steps.publish_dead_letters(self.dead_letters, refused, self.rejected))
-        timed("ack", lambda: self.app.batch_consumer.ack_delivery(delivery))
-        self.after(batch)
+        batch = Stages(self.metrics)("decode", lambda: self.build(messages, received_at))
+        self.seen(batch)
+        return batch
+
+    async def persist(self, delivery: Delivery, batch: Batch) -> None:
+        """Dead letters, then the rows, then the refused rows' dead letters, then the ack."""
+        timed = Stages(self.metrics)
+        try:
+            await timed.wait("dead_letters", steps.publish_dead_letters(self.dead_letters, batch.dead_letters,
+                                                                        self.rejected))
+            written = await timed.wait("write", steps.write_rows(self.write, self.store, batch.rows, self.metrics))
+            if written.refused:
+                now = datetime.now(UTC)
+                refused = [DeadLetter(batch.messages[i], Rejected("store_rejected", why), now)
+                           for i, why in sorted(written.refused.items())]
+                await timed.wait("dead_letters", steps.publish_dead_letters(self.dead_letters, refused,
+                                                                            self.rejected))
+            timed("ack", lambda: self.app.batch_consumer.ack_delivery(delivery))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # halt at once, not when the next delivery arrives
+            await self.halt(exc)
+            raise
 
     async def halt(self, exc: BaseException) -> None:
+        if self.halted:
+            return
+        self.halted = True
         log.critical("%s: unexpected error in the batch path, stopping without committing", self.name,
                      exc_info=exc)
         self.app.batch_consumer.halt(exc)

@@ -21,6 +21,8 @@ class AggregatorMetrics:
     watermark: Gauge
     last_write: Gauge
     consumer_lag: Gauge
+    committed_offset: Gauge
+    lag_probe_errors: Counter
     partitions_assigned: Gauge
     rebalances: Counter
     topicstats_consumed: Counter
@@ -80,6 +82,18 @@ class AggregatorMetrics:
                 ["partition"],
                 registry=registry,
             ),
+            committed_offset=Gauge(
+                "livefest_aggregator_committed_offset",
+                "The group's committed offset in each snapshot-topic partition this worker owns: "
+                "it moves only after ClickHouse accepted a batch, so a stuck one means a stalled worker.",
+                ["partition"],
+                registry=registry,
+            ),
+            lag_probe_errors=Counter(
+                "livefest_aggregator_lag_probe_errors_total",
+                "Failed attempts to read the topic's offsets from Kafka (lag and committed offsets go stale).",
+                registry=registry,
+            ),
             partitions_assigned=Gauge(
                 "livefest_aggregator_partitions_assigned",
                 "Snapshot-topic partitions currently assigned to this worker.",
@@ -103,7 +117,8 @@ class AggregatorMetrics:
             ),
             stage_seconds=Histogram(
                 "livefest_aggregator_stage_seconds",
-                "Time one batch spends in each stage of the batch path: decode, dead_letters, write, ack.",
+                "Time one batch spends in each stage of the batch path (decode, dead_letters, write, ack), "
+                "and each offset commit Faust makes (commit).",
                 ["stage"],
                 buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
                 registry=registry,
