@@ -29,6 +29,8 @@ from aiokafka import AIOKafkaConsumer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kernel import kafka_admin  # noqa: E402
+from kernel.kafka_security import KafkaAccess  # noqa: E402
+from kernel.settings import Settings  # noqa: E402
 from schemas.snapshot import Snapshot  # noqa: E402
 from services.ingest.publisher import SnapshotPublisher  # noqa: E402
 from tests.support.pipeline import Pipeline, wait_until  # noqa: E402
@@ -50,9 +52,9 @@ def synthetic(n: int, sessions: int) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def publish(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]], partitions: int) -> float:
-    kafka_admin.ensure_topics(bootstrap, {topic: partitions}, configs={topic: kafka_admin.INBOUND})
-    publisher = SnapshotPublisher(bootstrap, topic, linger_ms=20)
+def publish(kafka: KafkaAccess, topic: str, messages: list[tuple[bytes, bytes]], partitions: int) -> float:
+    kafka_admin.ensure_topics(kafka, {topic: partitions}, configs={topic: kafka_admin.INBOUND})
+    publisher = SnapshotPublisher(kafka, topic, linger_ms=20)
     started = time.perf_counter()
     for i, (key, value) in enumerate(messages):
         publisher.publish_raw(key, value)
@@ -63,8 +65,8 @@ def publish(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]], par
     return len(messages) / (time.perf_counter() - started)
 
 
-async def bare_consumer_rate(bootstrap: str, topic: str, expected: int) -> float:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"bench-bare-{uuid.uuid4().hex[:8]}",
+async def bare_consumer_rate(kafka: KafkaAccess, topic: str, expected: int) -> float:
+    consumer = AIOKafkaConsumer(topic, **kafka.aiokafka(), group_id=f"bench-bare-{uuid.uuid4().hex[:8]}",
                                 auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     seen, started = 0, None
@@ -128,7 +130,8 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--freshness-samples", type=int, default=200)
     args = parser.parse_args()
-    bootstrap = os.environ.get("LIVEFEST_KAFKA", "127.0.0.1:9092")
+    kafka = Settings().kafka_access  # LIVEFEST_KAFKA and its TLS/SASL settings, as the services read them
+    bootstrap = kafka.bootstrap
     if not kafka_admin.reachable(bootstrap):
         sys.exit(f"no Kafka broker at {bootstrap}: run `scripts/kafka-local.sh start` (make bench does)")
 
@@ -139,11 +142,11 @@ def main() -> None:
     print(f"generating {args.snapshots:,} snapshots over {args.sessions:,} sessions", flush=True)
     messages = synthetic(args.snapshots, args.sessions)
     print(f"publishing to {pipeline.topic}", flush=True)
-    publish_rate = publish(bootstrap, pipeline.topic, messages, args.partitions)
+    publish_rate = publish(kafka, pipeline.topic, messages, args.partitions)
     print(f"  producer: {publish_rate:,.0f} msg/s", flush=True)
 
     print("baseline: bare aiokafka consumer reading + parsing the same messages", flush=True)
-    bare = asyncio.run(bare_consumer_rate(bootstrap, pipeline.topic, len(messages)))
+    bare = asyncio.run(bare_consumer_rate(kafka, pipeline.topic, len(messages)))
     print(f"  bare consumer: {bare:,.0f} msg/s", flush=True)
 
     print("aggregator: starting `livefest up --no-simulator` on the backlog", flush=True)

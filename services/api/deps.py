@@ -1,12 +1,16 @@
 """Request-scoped dependencies: the store, the settings and access control.
 
-Key scoping is enforced here and only here (contract section 3, Access).
+Key scoping is enforced here and only here (contract section 3, Access). The key is read
+through FastAPI's `HTTPBearer`, so the OpenAPI schema declares the bearer security scheme
+(`components.securitySchemes`) and `/docs` offers "Authorize"; it is compared with the
+configured keys in constant time (kernel/api_keys.py).
 """
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kernel.clickhouse import Store
 from kernel.settings import Settings
@@ -45,21 +49,29 @@ class Access:
         return None if self.scope in (None, "all") else self.scope
 
 
+# auto_error=False: a missing key is answered by get_access (401 with our JSON error, and
+# no key needed at all when LIVEFEST_API_KEYS is unset), not by HTTPBearer's own 403.
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="A key of LIVEFEST_API_KEYS: scope `all` reads everything, a county key its own county only.",
+)
+
+
 def get_access(
-    settings: Annotated[Settings, Depends(get_app_settings)],
-    authorization: Annotated[str | None, Header()] = None,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Access:
-    scopes = settings.key_scopes
-    if not scopes:
+    keys = request.app.state.api_keys
+    if not keys:
         return Access(scope=None)
-    scheme, _, key = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not key:
+    if credentials is None or not credentials.credentials:
         raise HTTPException(
             status_code=401,
             detail="missing API key: send 'Authorization: Bearer <key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    scope = scopes.get(key.strip())
+    scope = keys.scope_of(credentials.credentials.strip())
     if scope is None:
         raise HTTPException(
             status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"}

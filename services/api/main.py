@@ -34,12 +34,14 @@ def create_app(
     )
     app.state.settings = settings
     app.state.store = store
+    # Parsed once: every request compares the presented key with each of these.
+    app.state.api_keys = settings.api_key_set
     if metrics is None:
         metrics = ApiMetrics.create(registry) if registry is not None else ApiMetrics.create()
     app.state.metrics = metrics
     app.state.registry = registry if registry is not None else metrics.registry
     app.state.registry.register(FestivalCollector(store, settings.stale_after_seconds))
-    if not settings.key_scopes:
+    if not app.state.api_keys:
         log.warning(
             "LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)"
         )

@@ -92,7 +92,7 @@ def test_every_variable_the_command_needs_is_set(name: str):
         assert (dsn.hostname, dsn.port, dsn.path) == ("clickhouse", 8123, "/livefest")
         assert dsn.username == SERVICES["clickhouse"]["environment"]["CLICKHOUSE_USER"]
     if command(service) == "api":
-        assert settings.api_host == "0.0.0.0" and settings.key_scopes
+        assert settings.api_host == "0.0.0.0" and settings.api_key_set
     if command(service) == "ingest":
         assert settings.ingest_metrics_host == "0.0.0.0", "Prometheus scrapes ingest from another container"
         simulator = settings_of(SERVICES["simulator"])

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import clickhouse_connect
 import httpx
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
+from kernel import kafka_clients
 from tests.support.checks import assert_api_matches
 from tests.support.pipeline import LIVEFEST, Pipeline, publish_slowly, wait_until
 from tests.support.scenario import messy
@@ -72,8 +73,8 @@ def assert_unavailable(pipeline: Pipeline) -> None:
 
 
 def committed(pipeline: Pipeline) -> dict[int, int]:
-    consumer = KafkaConsumer(bootstrap_servers=pipeline.kafka, group_id=pipeline.env["LIVEFEST_CONSUMER_GROUP"],
-                             enable_auto_commit=False)  # fmt: skip
+    consumer = kafka_clients.consumer(pipeline.kafka_access, group_id=pipeline.env["LIVEFEST_CONSUMER_GROUP"],
+                                      enable_auto_commit=False)  # fmt: skip
     try:
         partitions = consumer.partitions_for_topic(pipeline.topic) or set()
         return {p: consumer.committed(TopicPartition(pipeline.topic, p)) or 0 for p in partitions}
@@ -98,8 +99,8 @@ def assert_written(pipeline: Pipeline, acknowledged: dict[int, int]) -> None:
 
 
 def read_topic(pipeline: Pipeline) -> list:  # type: ignore[type-arg]
-    consumer = KafkaConsumer(pipeline.topic, bootstrap_servers=pipeline.kafka, auto_offset_reset="earliest",
-                             enable_auto_commit=False, consumer_timeout_ms=3000)  # fmt: skip
+    consumer = kafka_clients.consumer(pipeline.kafka_access, pipeline.topic, auto_offset_reset="earliest",
+                                      enable_auto_commit=False, consumer_timeout_ms=3000)  # fmt: skip
     try:
         return list(consumer)
     finally:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from kafka import KafkaConsumer
 
+from kernel import kafka_clients
 from tests.support.pipeline import LIVEFEST, Pipeline, free_port, wait_until
 
 # A short festival: 24 broadcasts (all eight platforms, every special, per-day platforms
@@ -86,8 +86,9 @@ class Platforms:
         self.simulator.stop()
 
     def topic_reads(self) -> dict[str, int]:
-        consumer = KafkaConsumer(self.topicstats_topic, bootstrap_servers=self.pipeline.kafka,
-                                 auto_offset_reset="earliest", consumer_timeout_ms=2000, enable_auto_commit=False)
+        consumer = kafka_clients.consumer(self.pipeline.kafka_access, self.topicstats_topic,
+                                          auto_offset_reset="earliest", consumer_timeout_ms=2000,
+                                          enable_auto_commit=False)
         newest: dict[str, tuple[str, int]] = {}
         try:
             for message in consumer:
