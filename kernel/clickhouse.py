@@ -15,6 +15,7 @@ from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
+from pydantic import SecretStr
 from tenacity import (
     retry,
     retry_if_exception_type,
@@ -97,7 +98,16 @@ _retry_transient = retry(
 class Store:
     """A ClickHouse connection shared by the threads of one process."""
 
-    def __init__(self, dsn: str, *, query_timeout_s: float = 30.0, connect_timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        user: str | None = None,
+        password: SecretStr | None = None,
+        query_timeout_s: float = 30.0,
+        connect_timeout_s: float = 5.0,
+    ) -> None:
+        """`user`/`password` win over the DSN's own (a server only; the embedded engine has no users)."""
         self.dsn = dsn
         self.embedded = dsn.startswith("chdb:")
         # The embedded engine is one per process and not documented as thread-safe;
@@ -113,6 +123,8 @@ class Store:
             else:
                 self._client = clickhouse_connect.get_client(
                     dsn=dsn,
+                    username=user,
+                    password=password.get_secret_value() if password is not None else "",
                     connect_timeout=connect_timeout_s,
                     send_receive_timeout=query_timeout_s,
                     autogenerate_session_id=False,
