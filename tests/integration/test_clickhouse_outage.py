@@ -91,7 +91,8 @@ def assert_written(pipeline: Pipeline, acknowledged: dict[int, int]) -> None:
     settled = {identity for identity, at in copies.items() if all(o < acknowledged[p] for p, o in at)}
     assert settled, "nothing was acknowledged before the end of the outage"
     server = f"http://127.0.0.1:{pipeline.env['LIVEFEST_CLICKHOUSE_HTTP_PORT']}/livefest"
-    client = clickhouse_connect.get_client(dsn=server)
+    passwords = json.loads((pipeline.data_dir / "clickhouse-server" / "passwords.json").read_text())
+    client = clickhouse_connect.get_client(dsn=server, username="livefest_reader", password=passwords["reader"])
     rows = client.query("SELECT session_id, toUnixTimestamp64Micro(observed_at) FROM snapshots").result_rows
     missing = settled - {(sid, int(us)) for sid, us in rows}
     where = {identity: copies[identity] for identity in sorted(missing)[:5]}
