@@ -25,7 +25,7 @@ def user_error(exc: Exception) -> str | None:
     from kafka.errors import KafkaError, KafkaTimeoutError
     from pydantic import ValidationError
 
-    from kernel.clickhouse import StoreError, StoreUnavailable
+    from kernel.clickhouse import EngineInUse, StoreError, StoreUnavailable
     from kernel.kafka_admin import START_HINT, BrokerUnavailable
     from kernel.store_access import NoData
     from services.ingest.publisher import BrokerUnreachable
@@ -34,8 +34,8 @@ def user_error(exc: Exception) -> str | None:
     if isinstance(exc, ValidationError):
         return "; ".join(f"LIVEFEST_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}"
                          for e in exc.errors())
-    if isinstance(exc, NoData):
-        return str(exc)  # it names the store and what to run
+    if isinstance(exc, NoData | EngineInUse):
+        return str(exc)  # it names the store and what to do
     if isinstance(exc, StoreUnavailable):
         return (f"{_store_name(settings)} is unreachable ({_root_cause(exc)}): start the ClickHouse server "
                 "(`livefest clickhouse start`, `livefest up`) or point LIVEFEST_CLICKHOUSE at one")
