@@ -30,6 +30,10 @@ class StoreUnavailable(RuntimeError):
     """ClickHouse could not be reached or did not answer in time (worth retrying)."""
 
 
+class EngineInUse(StoreUnavailable):
+    """The embedded engine's data directory is held by another process (the message says which and what to do)."""
+
+
 class StoreError(RuntimeError):
     """ClickHouse refused the statement (not worth retrying as is: a bug, a schema mismatch,
     or data it cannot hold). `code` is ClickHouse's error code when it gave one."""
@@ -137,8 +141,8 @@ class Store:
         except ClickHouseError as exc:
             if not self.embedded:
                 raise StoreError(f"ClickHouse at {redact(dsn)} refused the connection: {exc}") from exc
-            raise StoreUnavailable(
-                f"cannot open the embedded ClickHouse engine at {dsn} ({exc}). One process at a time "
+            raise EngineInUse(
+                f"cannot open the embedded ClickHouse engine at {dsn} ({reason(exc)}). One process at a time "
                 "may open it: if `livefest up` or `livefest clickhouse start` runs on this data directory, "
                 "leave LIVEFEST_CLICKHOUSE unset and commands go through that server"
             ) from exc

@@ -25,7 +25,7 @@ def user_error(exc: Exception) -> str | None:
     from kafka.errors import KafkaError, KafkaTimeoutError
     from pydantic import ValidationError
 
-    from kernel.clickhouse import StoreError, StoreUnavailable
+    from kernel.clickhouse import EngineInUse, StoreError, StoreUnavailable
     from kernel.kafka_admin import START_HINT, BrokerUnavailable
     from kernel.kafka_clients import KafkaAuthFailed
     from kernel.settings import explain
@@ -35,8 +35,8 @@ def user_error(exc: Exception) -> str | None:
     settings = _settings_or_none()
     if isinstance(exc, ValidationError):
         return explain(exc)  # never the value of a secret
-    if isinstance(exc, NoData):
-        return str(exc)  # it names the store and what to run
+    if isinstance(exc, NoData | EngineInUse):
+        return str(exc)  # it names the store and what to do
     if isinstance(exc, StoreUnavailable):
         return (f"{_store_name(settings)} is unreachable ({_root_cause(exc)}): start the ClickHouse server "
                 "(`livefest clickhouse start`, `livefest up`) or point LIVEFEST_CLICKHOUSE at one")

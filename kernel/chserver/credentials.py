@@ -40,7 +40,7 @@ def _stored(path: Path, needed: list[Role]) -> dict[str, str]:
     stored = _read(path)
     if all(role.value in stored for role in needed):
         return stored
-    generated = {role.value: secrets.token_urlsafe(24) for role in Role if role.value not in stored}
+    generated = {role.value: secrets.token_urlsafe(24) for role in needed if role.value not in stored}
     _write_new(path, {**generated, **stored}, replace=bool(stored))
     stored = _read(path)  # whoever created it first wins
     log.info("generated local ClickHouse passwords for %s into %s (mode 0600); set %s to choose them",
