@@ -11,9 +11,9 @@ from prometheus_client import CollectorRegistry
 
 from kernel.clickhouse import Store, StoreError, StoreUnavailable
 from kernel.settings import Settings
-from services.api.business import FestivalCollector
+from services.api.festival_health import FestivalHealthCollector
 from services.api.metrics import ApiMetrics
-from services.api.routes import health, imports, sessions, specials, timeseries, totals
+from services.api.routes import figures_metrics, health, imports, sessions, specials, timeseries, totals
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +24,9 @@ def create_app(
     metrics: ApiMetrics | None = None,
     registry: CollectorRegistry | None = None,
 ) -> FastAPI:
-    """The API. Its metrics, and the festival figures read at scrape time, live on
-    `registry` (default: the one `metrics` was created on, else the global registry);
-    GET /metrics serves that registry."""
+    """The API. Its metrics and the festival's operational gauges live on `registry`
+    (default: the one `metrics` was created on, else the global registry); GET /metrics
+    serves that registry, open. The business figures are GET /v1/metrics, under the keys."""
     app = FastAPI(
         title="livefest API",
         version="1",
@@ -40,12 +40,13 @@ def create_app(
         metrics = ApiMetrics.create(registry) if registry is not None else ApiMetrics.create()
     app.state.metrics = metrics
     app.state.registry = registry if registry is not None else metrics.registry
-    app.state.registry.register(FestivalCollector(store, settings.stale_after_seconds))
+    # Operational gauges only: the figures by county are on /v1/metrics, behind the keys.
+    app.state.registry.register(FestivalHealthCollector(store, settings.stale_after_seconds))
     if not app.state.api_keys:
         log.warning(
             "LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)"
         )
-    for module in (totals, specials, sessions, timeseries, imports, health):
+    for module in (totals, specials, sessions, timeseries, imports, figures_metrics, health):
         app.include_router(module.router)
     _install_error_handlers(app)
     _install_timing(app)
