@@ -74,6 +74,10 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=0, le=65535)
+    aggregator_web_host: str = Field(
+        "127.0.0.1", description="where `livefest aggregator` serves /metrics (0.0.0.0 only where Prometheus "
+        "scrapes it from another host, as in compose)"
+    )
     aggregator_web_port: int = Field(6066, ge=0, le=65535, description="faust web / metrics port")
     simulator_host: str = "127.0.0.1"
     simulator_port: int = Field(8100, ge=0, le=65535, description="where `livefest simulate` listens")

@@ -226,7 +226,7 @@ def aggregator() -> None:
     # Before Faust subscribes (and might create them bare): the inbound topics must carry
     # the broker's clock, which bounds event time.
     kafka_admin.ensure_pipeline_topics(settings)
-    start_http_server(settings.aggregator_web_port)
+    start_http_server(settings.aggregator_web_port, addr=settings.aggregator_web_host)
     worker.run(worker.build(settings, connect(resolve(settings, role=Role.WRITER))))
 
 
