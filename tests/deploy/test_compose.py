@@ -97,7 +97,8 @@ def test_every_variable_the_command_needs_is_set(name: str):
         assert (dsn.hostname, dsn.port, dsn.path, dsn.password) == ("clickhouse", 8123, "/livefest", None)
         assert target.user == ROLE[command(service)]
         variable = REQUIRED_VAR.fullmatch(environment(service)["LIVEFEST_CLICKHOUSE_PASSWORD"])
-        assert variable and variable[1] == f"LIVEFEST_CLICKHOUSE_{target.user.removeprefix('livefest_').upper()}_PASSWORD"
+        role = target.user.removeprefix("livefest_").upper()
+        assert variable and variable[1] == f"LIVEFEST_CLICKHOUSE_{role}_PASSWORD"
     if command(service) == "api":
         assert settings.api_host == "0.0.0.0" and settings.api_key_set
     if command(service) == "aggregator":
