@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import clickhouse_connect
+import psutil
 
 from schemas.snapshot import COUNTIES
 from services.report.build import by_county
@@ -80,6 +81,12 @@ def test_report_status_reconcile_rebuild_and_a_plain_query_agree_with_the_api(tm
         for worker in users.values():
             assert worker == {"LIVEFEST_CLICKHOUSE_USER": "livefest_writer",
                               "LIVEFEST_CLICKHOUSE_PASSWORD": passwords["writer"]}
+
+        # Loopback by default: every process of `livefest up` listens on 127.0.0.1 only.
+        for name, info in run["children"].items():
+            addresses = {c.laddr.ip for c in psutil.Process(info["pid"]).net_connections("inet")
+                         if c.status == psutil.CONN_LISTEN}  # fmt: skip
+            assert addresses == {"127.0.0.1"}, (name, addresses)
 
         status = livefest(pipeline, "status")
         assert status.returncode == 0, status.stdout + status.stderr
