@@ -55,3 +55,13 @@ def test_a_refused_kafka_connection_is_named_without_the_password():
         result = run("dlq", "list", LIVEFEST_LOG_FORMAT=log_format, **env)
         assert_one_line(result, 1, f"LIVEFEST_KAFKA=127.0.0.1:{port}", "SASL_PLAINTEXT", "'county'")
         assert SECRET not in result.stdout + result.stderr
+
+
+def test_an_invalid_adapters_config_is_reported_without_its_credentials(tmp_path):
+    config = tmp_path / "ingest.toml"
+    config.write_text(f'[platforms.channels]\nbase_url = "http://x"\nclient_id = "app"\nclient_secret = "{SECRET}"\n'
+                      f'poll_seconds = -1\n\n[[platforms.channels.rooms]]\nroom_id = "r1"\ncounty = "nowhere"\n'
+                      f'client_id = "room"\nclient_secret = "{SECRET}-room"\n')  # fmt: skip
+    result = run("ingest", "--config", str(config))
+    assert result.returncode != 0 and "poll_seconds" in result.stderr and "county" in result.stderr, result.stderr
+    assert SECRET not in result.stdout + result.stderr
