@@ -77,3 +77,8 @@ class Series(BaseModel):
 
 class ErrorBody(BaseModel):
     error: str
+
+
+class Health(BaseModel):
+    status: str  # "ok" or "unavailable"
+    clickhouse: str  # "ok" or "unreachable"

@@ -54,7 +54,7 @@ def get_timeseries(
         "buckets": buckets,
     }
     if metric in COUNTERS:
-        rows = store.rows(queries.COUNTER_SERIES, {**query, "increase": f"{metric}_increase"})
+        rows = store.rows(queries.COUNTER_SERIES, {**query, "metric": metric})
     else:
         rows = store.rows(queries.ONLINE_SERIES, query)
     values = {int(bucket): int(value) for bucket, value in rows}
