@@ -62,6 +62,9 @@ _retry_transient = retry(
 )
 
 
+QUICK, HEAVY = 1, 2  # query priorities (ClickHouse: a smaller number runs first)
+
+
 @dataclass(frozen=True)
 class ReadLimits:
     """Bounds on every statement of a read-only consumer (the API; Grafana's read-only user
@@ -70,6 +73,7 @@ class ReadLimits:
     max_execution_s: float = 10.0
     max_memory_bytes: int = 1 << 30
     max_result_rows: int = 100_000
+    heavy_threads: int = 1
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -80,7 +84,15 @@ class ReadLimits:
             "max_memory_usage": self.max_memory_bytes,
             "max_result_rows": self.max_result_rows,
             "result_overflow_mode": "throw",
+            # ClickHouse pauses a running query while one of a smaller number runs: long
+            # questions (`heavy()`) give way to quick ones (a time series to the totals).
+            "priority": QUICK,
         }
+
+    def heavy(self) -> dict[str, Any]:
+        """Added to a statement that may read much: it yields to quick ones and keeps to
+        `heavy_threads` cores, so it cannot starve them of CPU either."""
+        return {"priority": HEAVY, "max_threads": self.heavy_threads}
 
 
 class _Pool:
@@ -188,8 +200,11 @@ class Store:
         return self._call("command", sql, parameters=parameters)
 
     @_retry_transient
-    def rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self._query(sql, parameters).result_rows]
+    def rows(
+        self, sql: str, parameters: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """`settings` add to (or override) the view's own, for this query only."""
+        return [tuple(row) for row in self._query(sql, parameters, settings).result_rows]
 
     def dicts(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         result = self._query(sql, parameters)

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     )
     api_max_memory_bytes: int = Field(1 << 30, ge=1 << 20, description="max_memory_usage of an API query")
     api_max_result_rows: int = Field(100_000, ge=1, description="max_result_rows of an API query")
+    api_heavy_queries: int = Field(
+        1, ge=1, le=64, description="time-series queries an API process runs at once (each on one core); others wait"
+    )
     api_health_timeout_seconds: float = Field(
         1.0, gt=0, description="how long /healthz waits for ClickHouse to answer SELECT 1"
     )

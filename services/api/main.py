@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -45,6 +46,8 @@ def create_app(
     app.state.store = reader
     app.state.generations = generations
     app.state.answers = Answers(generations)
+    app.state.heavy_lane = _heavy_lane(settings)
+    app.state.heavy_settings = read_limits(settings).heavy()
     if metrics is None:
         metrics = ApiMetrics.create(registry) if registry is not None else ApiMetrics.create()
     app.state.metrics = metrics
@@ -63,6 +66,12 @@ def create_app(
 def read_limits(settings: Settings) -> ReadLimits:
     """The bounds of every API query (issue 17's read-only ClickHouse user: the same)."""
     return ReadLimits(settings.api_query_seconds, settings.api_max_memory_bytes, settings.api_max_result_rows)
+
+
+def _heavy_lane(settings: Settings) -> threading.BoundedSemaphore:
+    """What a heavy question holds while it runs (on its worker thread): bounded
+    concurrency of the expensive queries, so that quick ones always find a core."""
+    return threading.BoundedSemaphore(settings.api_heavy_queries)
 
 
 def _watching(generations: Generations):  # type: ignore[no-untyped-def]

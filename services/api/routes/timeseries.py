@@ -1,8 +1,9 @@
 """GET /v1/timeseries: a metric per time bucket."""
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
@@ -54,8 +55,9 @@ async def get_timeseries(
     access.check_county(county)
     buckets = _buckets(from_, to, step, settings.max_buckets)
     key = ("timeseries", metric, county, buckets)
+    heavy = Heavy(request.app.state.heavy_lane, request.app.state.heavy_settings)
     return json_response(
-        await answer(request, key, lambda: series(store, settings.stale_after_seconds, metric, county, buckets))
+        await answer(request, key, lambda: series(store, heavy, settings.stale_after_seconds, metric, county, buckets))
     )
 
 
@@ -70,7 +72,16 @@ def _buckets(from_: str, to: str, step: str, max_buckets: int) -> Buckets:
     return Buckets(start, step_s, count)
 
 
-def series(store: Store, stale_after_s: int, metric: str, county: str | None, buckets: Buckets) -> bytes:
+@dataclass(frozen=True)
+class Heavy:
+    """A series may read much: at most so many run at once (`lane`), each with `settings`
+    that make it give way to quick questions (kernel.clickhouse.ReadLimits.heavy)."""
+
+    lane: threading.BoundedSemaphore
+    settings: dict[str, Any]
+
+
+def series(store: Store, heavy: Heavy, stale_after_s: int, metric: str, county: str | None, buckets: Buckets) -> bytes:
     wm = reading.watermark_us(store)
     query = {
         **reading.filters(wm, stale_after_s * 1_000_000, county),
@@ -79,10 +90,9 @@ def series(store: Store, stale_after_s: int, metric: str, county: str | None, bu
         "step_s": buckets.step_s,
         "buckets": buckets.count,
     }
-    if metric in COUNTERS:
-        rows = store.rows(queries.COUNTER_SERIES, {**query, "metric": metric})
-    else:
-        rows = store.rows(queries.ONLINE_SERIES, query)
+    sql = queries.COUNTER_SERIES if metric in COUNTERS else queries.ONLINE_SERIES
+    with heavy.lane:
+        rows = store.rows(sql, {**query, "metric": metric} if metric in COUNTERS else query, heavy.settings)
     values = {int(bucket): int(value) for bucket, value in rows}
     points = [
         Point(t=rfc3339(buckets.start + timedelta(seconds=i * buckets.step_s)), value=values.get(i, 0))
