@@ -166,10 +166,16 @@ main.add_command(report)
 main.add_command(reconcile)
 
 from livefest.ingest_cli import ingest as _ingest  # noqa: E402
+from livefest.ingest_cli import kuaishou_authorize as _kuaishou_authorize  # noqa: E402
 from livefest.ingest_cli import simulate as _simulate  # noqa: E402
 
 main.add_command(_simulate)
 main.add_command(_ingest)
+main.add_command(_kuaishou_authorize)
+
+from livefest.import_cli import import_report as _import  # noqa: E402
+
+main.add_command(_import)
 
 if __name__ == "__main__":
     main()

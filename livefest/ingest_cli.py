@@ -52,7 +52,9 @@ def simulate(
         f"({office.clock.wall_seconds_left():.0f} s of wall time) on "
         f"http://{settings.simulator_host}:{settings.simulator_port} (truth at /truth)"
     )
-    uvicorn.run(create_app(office), host=settings.simulator_host, port=settings.simulator_port, log_level="warning")
+    # date_header off: the back offices write their own clock (event time) into each answer's Date.
+    uvicorn.run(create_app(office), host=settings.simulator_host, port=settings.simulator_port, log_level="warning",
+                date_header=False)
 
 
 @click.command()
@@ -94,3 +96,40 @@ def ingest(config_path: Path, simulated: bool, seed: int, rooms: int, hours: flo
         signal.signal(sig, lambda *_: stop.set())
     click.echo(f"ingest: spool {runtime.spool.path}, metrics on :{settings.ingest_metrics_port}")
     runtime.run(stop)
+
+
+@click.command("kuaishou-authorize")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), required=True,
+              help="The adapters' config with its [kuaishou_uv] section.")
+@click.option("--room", required=True, help="The merchant's room, as configured under [kuaishou_uv].")
+@click.option("--code", required=True, help="The code of the merchant's authorisation redirect (valid 2 minutes).")
+def kuaishou_authorize(config_path: Path, room: str, code: str) -> None:
+    """Exchange a Kuaishou merchant's authorisation code for its grant, kept in the adapters'
+    spool so `livefest ingest` can read the room's real-time UV (and refresh the grant)."""
+    import asyncio
+
+    import httpx
+
+    from services.ingest.adapters.api import AuthRejected
+    from services.ingest.adapters.kuaishou_uv import UvReader
+    from services.ingest.config import load
+    from services.ingest.runtime import spool_path
+    from services.ingest.spool import Spool
+    from services.ingest.uv_poller import app_of
+
+    uv = load(config_path).kuaishou_uv
+    if uv is None or room not in {r.room_id for r in uv.rooms}:
+        raise click.ClickException(f"{config_path}: no room {room!r} under [kuaishou_uv]")
+    spool = Spool(spool_path(get_settings()))
+
+    async def exchange() -> str:
+        async with httpx.AsyncClient() as http:
+            return (await UvReader(app_of(uv), room, http, spool).authorize(code)).open_id
+
+    try:
+        open_id = asyncio.run(exchange())
+    except (AuthRejected, httpx.HTTPError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        spool.close()
+    click.echo(f"kuaishou room {room}: authorised (open_id {open_id}); grant kept in {spool.path}")

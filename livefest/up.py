@@ -98,7 +98,9 @@ def _simulated_platforms(settings: Settings, options: UpOptions) -> tuple[ApiSer
     """The platforms' simulated back offices (a thread) and the adapters polling them."""
     festival = ScriptedFestival.fitted(options.seed, options.rooms, options.hours)
     office = BackOffice(festival, options.speed, Misbehaviour(options.faults, 1.0, options.seed))
-    simulator = ApiServer(create_simulator(office), settings.simulator_host, settings.simulator_port)
+    # The simulated back offices write their own clock (event time) into each answer's Date.
+    simulator = ApiServer(create_simulator(office), settings.simulator_host, settings.simulator_port,
+                          date_header=False)
     simulator.start()
     click.echo(
         f"simulating {len(festival.plans)} broadcasts on 8 platforms' back offices at {simulator.url} "

@@ -43,6 +43,11 @@ class Access:
                 detail=f"this key is scoped to county {self.scope!r} and cannot read {asked}",
             )
 
+    @property
+    def reports_for(self) -> str | None:
+        """The one county this caller may report figures for (None: any county)."""
+        return None if self.scope in (None, "all") else self.scope
+
 
 # Declares the scheme in the OpenAPI schema; the checks (and their messages) are ours.
 _bearer = HTTPBearer(auto_error=False, description="an API key from LIVEFEST_API_KEYS, when it is set")

@@ -17,7 +17,7 @@ from services.api.business import FestivalCollector
 from services.api.errors import install_error_handlers
 from services.api.generation import Generations
 from services.api.metrics import ApiMetrics
-from services.api.routes import health, sessions, specials, timeseries, totals
+from services.api.routes import health, imports, sessions, specials, timeseries, totals
 from services.api.timing import Timing
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def create_app(
     app.state.registry.register(FestivalCollector(reader, settings.stale_after_seconds))
     if not settings.key_scopes:
         log.warning("LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)")
-    for module in (totals, specials, sessions, timeseries, health):
+    for module in (totals, specials, sessions, timeseries, imports, health):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(Timing, histogram=metrics.request_seconds)
@@ -98,7 +98,9 @@ def _openapi_without_422(app: FastAPI):  # type: ignore[no-untyped-def]
             schema = generate()
             for path in schema.get("paths", {}).values():
                 for operation in path.values():
-                    operation.get("responses", {}).pop("422", None)
+                    responses = operation.get("responses", {})
+                    if responses.get("422", {}).get("description") == "Validation Error":
+                        del responses["422"]
             for name in ("HTTPValidationError", "ValidationError"):
                 schema.get("components", {}).get("schemas", {}).pop(name, None)
             app.openapi_schema = schema

@@ -7,12 +7,15 @@ which `create_app` registers on the same registry.
 
 from dataclasses import dataclass
 
-from prometheus_client import REGISTRY, CollectorRegistry, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+
+IMPORT_OUTCOMES = ("published", "invalid", "forbidden", "not_delivered")
 
 
 @dataclass(frozen=True)
 class ApiMetrics:
     request_seconds: Histogram
+    import_rows: Counter
     registry: CollectorRegistry
 
     @classmethod
@@ -22,6 +25,12 @@ class ApiMetrics:
                 "livefest_api_request_seconds",
                 "API request latency by route template and status class.",
                 ["route", "status"],
+                registry=registry,
+            ),
+            import_rows=Counter(
+                "livefest_api_import_rows_total",
+                "Rows of county reports uploaded to POST /v1/imports, by outcome (a file is published whole or not).",
+                ["outcome"],
                 registry=registry,
             ),
             registry=registry,

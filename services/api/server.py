@@ -11,8 +11,11 @@ log = logging.getLogger(__name__)
 
 
 class ApiServer:
-    def __init__(self, app: FastAPI, host: str, port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    def __init__(self, app: FastAPI, host: str, port: int, date_header: bool = True) -> None:
+        # The lifespan runs the API's background task (the write-generation watcher).
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="on", date_header=date_header
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="api", daemon=True)
         self.url = f"http://{host}:{port}"

@@ -1,19 +1,31 @@
 """One platform's HTTP client: rate limit, concurrency, timeouts, retries with jittered
-exponential backoff (tenacity; a 429's Retry-After is honoured), and the access token,
-fetched before it expires and again whenever the platform says it has."""
+exponential backoff (tenacity; a 429's Retry-After is honoured), the access token,
+fetched before it expires and again whenever the platform says it has, and the
+platform's clock, read from the `Date` header of its answers (a platform's calendar day,
+such as WeChat Channels' `ds`, is the platform's, not ours)."""
 
 import asyncio
 import logging
 import random
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from services.ingest.adapters.api import PlatformApi, RateLimited, Retryable, TokenExpired, Unreachable, http_check
+from services.ingest.adapters.api import (
+    Dated,
+    PlatformApi,
+    RateLimited,
+    Retryable,
+    TokenExpired,
+    Unreachable,
+    http_check,
+)
 from services.ingest.config import PlatformConfig
 from services.ingest.metrics import IngestMetrics
 
@@ -31,6 +43,11 @@ class PlatformClient:
         self._token: tuple[str, float] | None = None  # (value, monotonic expiry)
         self._token_lock = asyncio.Lock()
         self._jitter = wait_random_exponential(multiplier=config.backoff_seconds, max=config.backoff_max_seconds)
+        self._clock_offset = 0.0  # platform clock minus ours, from the newest `Date` header
+
+    def platform_now(self) -> datetime:
+        """The platform's current time (our clock until it has answered once)."""
+        return datetime.fromtimestamp(time.time() + self._clock_offset, UTC)
 
     async def call(
         self,
@@ -41,8 +58,10 @@ class PlatformClient:
         json: Any = None,
         auth: bool = True,
         unwrap: Callable[[Any], Any] | None = None,
+        dated: bool = False,
     ) -> Any:
-        """The unwrapped payload of one request, retried on transient failures."""
+        """The unwrapped payload of one request, retried on transient failures; with
+        `dated`, a `Dated` carrying the answer's `Date` header too."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.config.retries),
             wait=self._wait,
@@ -51,12 +70,13 @@ class PlatformClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._once(method, path, dict(params or {}), json, auth, unwrap or self.api.unwrap)
+                answer = await self._once(method, path, dict(params or {}), json, auth, unwrap or self.api.unwrap)
+                return answer if dated else answer.payload
         raise AssertionError("unreachable")  # tenacity either returns or re-raises
 
     async def _once(
         self, method: str, path: str, params: dict[str, Any], json: Any, auth: bool, unwrap: Callable[[Any], Any]
-    ) -> Any:
+    ) -> Dated:
         headers: dict[str, str] = {}
         token = await self.token() if auth else None
         if token is not None:
@@ -67,7 +87,9 @@ class PlatformClient:
                     method, self.config.base_url + path, params=params, json=json, headers=headers,
                     timeout=self.config.timeout_seconds,
                 )
-            return unwrap(http_check(response))
+            date = response.headers.get("date")
+            self._set_clock(date)
+            return Dated(unwrap(http_check(response)), date)
         except httpx.TimeoutException as exc:
             self._failed("timeout")
             raise Unreachable("timeout", f"{method} {path}: timed out") from exc
@@ -79,6 +101,14 @@ class PlatformClient:
             if isinstance(exc, TokenExpired) and self._token and self._token[0] == token:
                 self._token = None
             raise
+
+    def _set_clock(self, date: str | None) -> None:
+        try:
+            answered = parsedate_to_datetime(date) if date else None
+        except (TypeError, ValueError):
+            answered = None  # a garbled Date header must not stop polling
+        if answered is not None and answered.tzinfo is not None:
+            self._clock_offset = answered.timestamp() - time.time()
 
     def _failed(self, reason: str) -> None:
         self.metrics.failures.labels(self.api.platform, reason).inc()

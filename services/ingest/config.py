@@ -20,6 +20,9 @@ class RoomConfig(BaseModel):
     room_id: str
     county: County
     special: Special | None = None
+    # The room's own account, where every room is one (WeChat Channels); else the platform's.
+    client_id: str | None = None
+    client_secret: str | None = None
 
 
 class PlatformConfig(BaseModel):
@@ -39,10 +42,38 @@ class PlatformConfig(BaseModel):
     rooms: list[RoomConfig] = []
 
 
+class KuaishouUvConfig(BaseModel):
+    """Kuaishou's real-time UV (the only live figure it publishes): our kwaixiaodian app and
+    the merchants' rooms; each room's merchant authorises the app once (`livefest
+    kuaishou-authorize`), its grant is then kept in the spool's state."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str = "https://openapi.kwaixiaodian.com"
+    app_key: str
+    app_secret: str
+    sign_secret: str
+    poll_seconds: Annotated[float, Field(gt=0)] = 5.0
+    rooms: list[RoomConfig] = []
+
+
 class IngestConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    platforms: dict[Platform, PlatformConfig]
+    platforms: dict[Platform, PlatformConfig] = {}
+    kuaishou_uv: KuaishouUvConfig | None = None
+
+
+def accounts(config: PlatformConfig) -> list[PlatformConfig]:
+    """One configuration per account to poll: every room with credentials of its own is
+    an account polled alone; the remaining rooms share the platform's credentials."""
+    own = [r for r in config.rooms if r.client_id and r.client_secret]
+    shared = [r for r in config.rooms if not (r.client_id and r.client_secret)]
+    split = [
+        config.model_copy(update={"client_id": r.client_id, "client_secret": r.client_secret, "rooms": [r]})
+        for r in own
+    ]
+    return split + ([config.model_copy(update={"rooms": shared})] if shared or not own else [])
 
 
 def load(path: Path) -> IngestConfig:

@@ -12,6 +12,8 @@ reason (never session or room ids).
 | `livefest_ingest_publish_latency_seconds` | spool -> Kafka acknowledgement |
 | `livefest_ingest_spool_depth` | messages waiting in the spool |
 | `livefest_ingest_last_success_timestamp_seconds{platform}` | end of the last fully successful poll cycle |
+| `livefest_ingest_rooms_on_air{platform}` | configured rooms on air, for status-only platforms (mini-program live) |
+| `livefest_ingest_live_viewers{platform,county}` | real-time viewers, where that is all a platform gives (Kuaishou) |
 """
 
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 FAILURE_REASONS = (
     "rate_limited", "server_error", "timeout", "connection", "token_expired", "auth_rejected",
     "malformed", "not_json", "sub_fen", "unknown_status", "invalid_snapshot", "api_error",
-    "unknown_activity", "unattributed",
+    "unknown_activity", "unattributed", "quota_exhausted", "permission_denied", "list_truncated",
 )
 
 
@@ -36,6 +38,8 @@ class IngestMetrics:
     publish_latency: Histogram
     spool_depth: Gauge
     last_success: Gauge
+    rooms_on_air: Gauge
+    live_viewers: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> "IngestMetrics":
@@ -77,6 +81,18 @@ class IngestMetrics:
                 "livefest_ingest_last_success_timestamp_seconds",
                 "Unix time at the end of the platform's last poll cycle without failures.",
                 ["platform"],
+                registry=registry,
+            ),
+            rooms_on_air=Gauge(
+                "livefest_ingest_rooms_on_air",
+                "Configured rooms on air, for platforms whose API gives status only (mini-program live).",
+                ["platform"],
+                registry=registry,
+            ),
+            live_viewers=Gauge(
+                "livefest_ingest_live_viewers",
+                "Real-time viewers of configured rooms, where that is all a platform publishes (Kuaishou real UV).",
+                ["platform", "county"],
                 registry=registry,
             ),
         )

@@ -3,8 +3,11 @@ configured room's figures, normalize them and write the new snapshots to the spo
 
 Nothing a platform sends can stop the loop: an unreadable record or answer is logged,
 counted (`livefest_ingest_failures_total{reason}`) and skipped; a failed cycle is
-retried at the next tick. Per-day counters become session-cumulative with the closed
-days' figures, which are kept in the spool's state so a restarted adapter has them.
+retried at the next tick, later and later while the platform says its quota is used up.
+Per-day counters become session-cumulative with the closed days' figures, which are kept
+in the spool's state so a restarted adapter has them. For a platform whose every room is
+an account (WeChat Channels) the poller polls one room; for a status-only platform
+(mini-program live) it only counts the configured rooms on air.
 """
 
 import asyncio
@@ -12,17 +15,21 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from schemas.snapshot import Snapshot
 from services.ingest.adapters import NORMALIZERS
-from services.ingest.adapters.api import AuthRejected, Listing, Retryable
+from services.ingest.adapters.api import AuthRejected, Listing, RateLimited, Retryable
 from services.ingest.adapters.common import Attribution, Carry, MalformedPayload, need
 from services.ingest.client import PlatformClient
 from services.ingest.spool import Message, Spool
 
 log = logging.getLogger(__name__)
+# A used-up quota (WeChat 45009 is per day) does not come back in seconds: poll at most
+# once a minute while it lasts, and at the normal pace again after the first good cycle.
+PAUSE_MAX_SECONDS = 60.0
 
 
 class Poller:
@@ -43,8 +50,12 @@ class Poller:
         self.snapshot_topic = snapshot_topic
         self.topicstats_topic = topicstats_topic
         self.on_spooled = on_spooled or (lambda: None)
-        self.normalize = NORMALIZERS[self.platform].normalize
+        self.normalize = getattr(NORMALIZERS[self.platform], "normalize", None)
         self.rooms = {r.room_id: Attribution(r.county, r.special) for r in self.config.rooms}
+        # The room whose account the client's credentials open (platforms where a room is an account).
+        self.account_room = self.config.rooms[0].room_id if self.api.room_is_account and self.config.rooms else ""
+        self._pause = 0.0  # extra wait after cycles the platform rate-limited
+        self._limited = False
         self._done = {n.split(":", 2)[2] for n in spool.names(f"ended:{self.platform}:")}
         self._last: dict[str, datetime] = {}  # newest observed_at spooled per session
         self._reads: dict[str, int] = {}  # newest hashtag reads spooled per special
@@ -54,7 +65,7 @@ class Poller:
         while not stop.is_set():
             started = time.monotonic()
             await self.cycle()
-            delay = self.config.poll_seconds - (time.monotonic() - started)
+            delay = self.config.poll_seconds + self._pause - (time.monotonic() - started)
             try:
                 await asyncio.wait_for(stop.wait(), timeout=max(0.0, delay))
             except TimeoutError:
@@ -63,17 +74,49 @@ class Poller:
     async def cycle(self) -> bool:
         """One pass over the platform; True when nothing failed."""
         self.metrics.polls.labels(self.platform).inc()
+        self._limited = False
         try:
-            listings = await self.api.listings(self.client.call)
-            clean = all(await asyncio.gather(*(self._room(x) for x in listings)))
+            await self.client.token()  # its answer sets the platform's clock before the first listing
+            listings = [self._own(x) for x in await self.api.listings(self.client.call, self.client.platform_now())]
+            if not self.api.publishes:
+                clean = self._statuses(listings)
+            else:
+                clean = all(await asyncio.gather(*(self._room(x) for x in listings)))
             if self.config.topic_stats:
                 clean = await self._topic_stats() and clean
         except (Retryable, MalformedPayload, AuthRejected) as exc:
             self._skip(getattr(exc, "reason", "malformed"), f"room list: {exc}", exc)
-            return False
+            clean = False
+        self._backoff()
         if clean:
             self.metrics.last_success.labels(self.platform).set(time.time())
         return clean
+
+    def _own(self, listing: Listing | MalformedPayload) -> Listing | MalformedPayload:
+        """A listing of the account polled is the account's room's."""
+        if self.account_room and isinstance(listing, Listing):
+            return replace(listing, room_id=self.account_room)
+        return listing
+
+    def _backoff(self) -> None:
+        """Double the extra wait while the platform rate-limits us (up to a minute); reset after."""
+        if self._limited:
+            self._pause = min(PAUSE_MAX_SECONDS, max(self._pause * 2, self.config.poll_seconds))
+        else:
+            self._pause = 0.0
+
+    def _statuses(self, listings: list[Listing | MalformedPayload]) -> bool:
+        """Status-only platforms: how many configured rooms are on air (no figures exist)."""
+        on_air = 0
+        for listing in listings:
+            if isinstance(listing, MalformedPayload):
+                self._skip(listing.reason, f"room list record: {listing}")
+            elif listing.room_id not in self.rooms:
+                self._skip("unattributed", f"room {listing.room_id} is not in the configuration; skipped")
+            else:
+                on_air += listing.live
+        self.metrics.rooms_on_air.labels(self.platform).set(on_air)
+        return not any(isinstance(x, MalformedPayload) for x in listings)
 
     async def _room(self, listing: Listing | MalformedPayload) -> bool:
         if isinstance(listing, MalformedPayload):
@@ -88,7 +131,7 @@ class Poller:
         try:
             row = await self.api.detail(self.client.call, listing)
             carry = await self._carry(row) if self.api.per_day else Carry()
-            snapshot = self.normalize(row, room, carry, datetime.now(UTC))
+            snapshot = self.normalize(row, room, carry, datetime.now(UTC))  # type: ignore[misc]
         except (Retryable, MalformedPayload, AuthRejected) as exc:
             self._skip(getattr(exc, "reason", "malformed"), f"room {listing.room_id}: {exc}", exc)
             return False
@@ -144,6 +187,7 @@ class Poller:
         return True
 
     def _skip(self, reason: str, detail: str, error: Exception | None = None) -> None:
+        self._limited = self._limited or isinstance(error, RateLimited)
         if reason != "unattributed":
             log.warning("%s: %s", self.platform, detail)
         if not isinstance(error, Retryable):  # the client counted every failed attempt already

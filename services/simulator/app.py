@@ -2,12 +2,14 @@
 ground truth at `GET /truth`, and `GET /rooms` (which unit claimed which room, the part
 of an adapter's configuration the platforms cannot tell)."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
-from services.simulator.backoffice import BackOffice
+from services.simulator.backoffice import BackOffice, platform_room_id
 from services.simulator.platforms import aiguang, channels, douyin, kuaishou, miniprogram, taobao, weishi, yizhibo
+from services.simulator.platforms.base import http_date
 
 PLATFORM_MODULES = (douyin, taobao, weishi, channels, aiguang, yizhibo, miniprogram, kuaishou)
 
@@ -17,6 +19,15 @@ def create_app(office: BackOffice) -> FastAPI:
     for module in PLATFORM_MODULES:
         app.include_router(module.router(office))
 
+    @app.middleware("http")
+    async def platform_clock(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Every answer's `Date` is the back offices' clock: festival event time (serve the app
+        with uvicorn's own Date header off, as `livefest simulate` and `livefest up` do)."""
+        response = await call_next(request)
+        if "date" not in response.headers:
+            response.headers["date"] = http_date(office.clock.now())
+        return response
+
     @app.get("/truth")
     def truth() -> dict[str, Any]:
         """The festival's figures in the API's terms, over every reading handed out so far."""
@@ -25,7 +36,7 @@ def create_app(office: BackOffice) -> FastAPI:
     @app.get("/rooms")
     def rooms() -> list[dict[str, Any]]:
         return [
-            {"platform": p.platform, "room_id": p.room_id, "county": p.county, "special": p.special}
+            {"platform": p.platform, "room_id": platform_room_id(p), "county": p.county, "special": p.special}
             for p in office.festival.plans
         ]
 

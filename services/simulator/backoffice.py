@@ -36,9 +36,16 @@ class Misbehaviour:
     seed: int = 0
 
 
-def credentials(platform: str) -> tuple[str, str]:
-    """The client id and secret the simulated back office of `platform` accepts."""
-    return f"livefest-{platform}", f"sim-secret-{platform}"
+def credentials(platform: str, account: str = "") -> tuple[str, str]:
+    """The client id and secret the simulated back office of `platform` accepts (for
+    platforms where every room is an account, WeChat Channels: those of room `account`)."""
+    suffix = f"-{account}" if account else ""
+    return f"livefest-{platform}{suffix}", f"sim-secret-{platform}{suffix}"
+
+
+def platform_room_id(plan: SessionPlan) -> str:
+    """The room's id as its platform writes it (mini-program live rooms are numbered)."""
+    return str(int(plan.room_id[-4:])) if plan.platform == "miniprogram" else plan.room_id
 
 
 def live_id(plan: SessionPlan) -> str:
@@ -82,6 +89,8 @@ class BackOffice:
     speed: float
     misbehaviour: Misbehaviour = field(default_factory=Misbehaviour)
     token_ttl_s: float = 600.0
+    # Accounts (client ids) that have not granted the live dashboard permission (WeChat 48001).
+    no_permission: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.clock = SimClock(timeline((p.starts, p.ends) for p in self.festival.plans), self.speed)
@@ -89,7 +98,7 @@ class BackOffice:
         self._times = {sid: [s.observed_at for s in states] for sid, states in self.ticks.items()}
         self._lock = threading.Lock()
         self._served: dict[tuple[str, datetime], Snapshot] = {}
-        self._tokens: dict[str, tuple[str, float]] = {}  # token -> (platform, wall expiry)
+        self._tokens: dict[str, tuple[str, str, float]] = {}  # token -> (platform, account, wall expiry)
         self._rng = random.Random(self.misbehaviour.seed)
         self.by_room = {p.room_id: p for p in self.festival.plans}
         self.by_live = {live_id(p): p for p in self.festival.plans}
@@ -132,16 +141,22 @@ class BackOffice:
         return {special: plan.reads_at(now) for special, plan in self._reads.items()}
 
     # --- tokens and misbehaviour ------------------------------------------------
-    def issue_token(self, platform: str) -> tuple[str, float]:
+    def issue_token(self, platform: str, account: str = "") -> tuple[str, float]:
         token = secrets.token_hex(12)
         with self._lock:
-            self._tokens[token] = (platform, time.monotonic() + self.token_ttl_s)
+            self._tokens[token] = (platform, account, time.monotonic() + self.token_ttl_s)
         return token, self.token_ttl_s
 
     def token_ok(self, platform: str, token: str | None) -> bool:
+        return self.token_account(platform, token) is not None
+
+    def token_account(self, platform: str, token: str | None) -> str | None:
+        """The account a valid token of `platform` was issued to ("" for platform-wide), else None."""
         with self._lock:
             entry = self._tokens.get(token or "")
-        return entry is not None and entry[0] == platform and entry[1] > time.monotonic()
+        if entry is None or entry[0] != platform or entry[2] <= time.monotonic():
+            return None
+        return entry[1]
 
     def revoke(self, token: str | None) -> None:
         with self._lock:

@@ -22,7 +22,7 @@ SCRAPE = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read
 REQUIRED = {
     "migrate": {"clickhouse"},
     "aggregator": {"kafka", "clickhouse", "consumer_group", "topic_partitions", "aggregator_web_port"},
-    "api": {"clickhouse", "api_host", "api_port", "api_keys"},
+    "api": {"clickhouse", "api_host", "api_port", "api_keys", "kafka"},  # kafka: county reports (POST /v1/imports)
     "ingest": {"kafka", "ingest_metrics_host", "ingest_metrics_port", "simulator_host", "simulator_port"},
     "simulate": {"simulator_host", "simulator_port"},
 }

@@ -3,6 +3,7 @@ in milliseconds, pageNum/pageSize stats list with figures inline."""
 
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from services.ingest.adapters import aiguang
@@ -46,7 +47,7 @@ class AiguangApi(BaseApi):
         result = need(body, "result")
         return need(result, "accessToken"), integer(need(result, "expiresAt"), "expiresAt") / 1000 - time.time()
 
-    async def listings(self, call: Caller) -> list[Listing | MalformedPayload]:
+    async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]:
         found: list[Listing | MalformedPayload] = []
         number = 1
         while True:

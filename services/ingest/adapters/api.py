@@ -5,11 +5,17 @@ A platform module provides, as plain functions or attributes of its `API` object
 `unwrap(body)` (pure: the answer's payload, or an error), `rows(payload)` (pure: the
 records `normalize` reads), `fetch_token`, `listings` and, for platforms without
 figures in their room list, `detail`; per-day platforms also `closed_day` and `days`.
+
+`documented` says whether the calls are the platform's published API (schemas/platforms/)
+or exist only in livefest's simulator; `room_is_account` that every room is an account
+of its own (its credentials in the room's configuration, every live it lists is that
+room's); `publishes` that the API carries figures at all (a status-only API lists rooms
+and never yields snapshots).
 """
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 import httpx
@@ -35,6 +41,16 @@ class ServerError(Retryable):
     reason = "server_error"
 
 
+class QuotaExhausted(RateLimited):
+    """The platform's call quota is used up (WeChat errcode 45009, in an HTTP 200): back off."""
+
+    reason = "quota_exhausted"
+
+    def __init__(self, detail: str) -> None:
+        Retryable.__init__(self, detail)
+        self.retry_after = None
+
+
 class TokenExpired(Retryable):
     reason = "token_expired"
 
@@ -49,6 +65,12 @@ class AuthRejected(Exception):
     """The platform refused our credentials: a configuration problem, not retried."""
 
     reason = "auth_rejected"
+
+
+class PermissionDenied(AuthRejected):
+    """The account has not granted the permission the call needs: the operator must act."""
+
+    reason = "permission_denied"
 
 
 class ApiError(MalformedPayload):
@@ -74,6 +96,14 @@ def http_check(response: httpx.Response) -> Any:
 
 
 @dataclass(frozen=True)
+class Dated:
+    """A payload with the `Date` header of the answer that carried it (None when absent)."""
+
+    payload: Any
+    date: str | None
+
+
+@dataclass(frozen=True)
 class Listing:
     """A room as the room list shows it: `live` is False while it has no session yet;
     `row` is the record `normalize` reads when the list carries the figures itself."""
@@ -96,17 +126,21 @@ class Caller(Protocol):
         json: Any = None,
         auth: bool = True,
         unwrap: Callable[[Any], Any] | None = None,
+        dated: bool = False,
     ) -> Awaitable[Any]: ...
 
 
 class PlatformApi(Protocol):
     platform: str
     per_day: bool
+    documented: bool
+    room_is_account: bool
+    publishes: bool
 
     def authorize(self, params: dict[str, Any], headers: dict[str, str], token: str) -> None: ...
     def unwrap(self, body: Any) -> Any: ...
     async def fetch_token(self, call: Caller, client_id: str, secret: str) -> tuple[str, float]: ...
-    async def listings(self, call: Caller) -> list[Listing | MalformedPayload]: ...
+    async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]: ...
     async def detail(self, call: Caller, listing: Listing) -> Mapping[str, Any]: ...
     def days(self, row: Mapping[str, Any]) -> tuple[date, date]: ...
     async def closed_day(self, call: Caller, row: Mapping[str, Any], day: date) -> Carry: ...
@@ -125,6 +159,9 @@ class BaseApi:
 
     platform = ""
     per_day = False
+    documented = False  # livefest's simulator is the only server of the calls
+    room_is_account = False
+    publishes = True
 
     async def detail(self, call: Caller, listing: Listing) -> Mapping[str, Any]:
         if listing.row is None:

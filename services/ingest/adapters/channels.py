@@ -1,48 +1,135 @@
-"""WeChat Channels (视频号): one live's figures from `GET /live/data`.
+"""WeChat Channels (视频号): one live's figures from the documented live dashboard,
+`POST /channels/livedashboard/getlivedata` (schemas/platforms/channels.md). Pure.
 
-Quirks (schemas/platforms/channels.md): money is integer fen, timestamps are unix
-seconds, the statistics day is a compact `ref_date` (YYYYMMDD), `live_status` is a
-WeChat code (101 live, 102 not started, 103 ended), and counters are **per day**: they
-restart at midnight, so the poller passes the closed days' totals as `carry` (from
-`GET /live/daily`). A refund can make a day's figures negative.
+What the answer holds, and how it becomes a snapshot:
+
+- its sub-objects (`live_ec_data_summary`, `live_comparison_index`, …) arrive as JSON
+  *strings* inside the JSON answer: each is decoded a second time (an object is taken as is);
+- `live_comparison_index.is_living` is the status (true: live, false: ended);
+- `live_ec_data_summary` is per live, not per day (no midnight carry): `online_audience_count`
+  -> viewers_online, `cumulative_audience_count` -> viewers_total, `total_pay_pv` (paid
+  orders) -> orders, `total_gmv` minus `refund_amount` (both fen) -> gmv_fen;
+- the dashboard has no item count: units_sold is `total_pay_pv` (each paid order has at
+  least one item, so a lower bound; a county report can correct it after the broadcast);
+- products_listed is `single_live_ec_spu_data_page_v2.total_cnt` (0 without that page);
+  there are no categories;
+- the answer carries no statistics time: observed_at is its HTTP `Date` header (the
+  platform's clock when it answered), our poll time only when that header is missing.
 """
 
+import hashlib
+import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
+from kernel.timeutil import SHANGHAI
 from schemas.snapshot import Snapshot
-from services.ingest.adapters.common import NO_CARRY, Attribution, Carry
-from services.ingest.adapters.layout import Layout, daily_with, normalize_with
+from services.ingest.adapters.common import NO_CARRY, Attribution, Carry, MalformedPayload, build, integer, need
 
 PLATFORM = "channels"
-STATUS = {101: "live", 102: None, 103: "ended"}
-LAYOUT = Layout(
-    platform=PLATFORM,
-    status_key="live_status",
-    status=STATUS,
-    live_id="live_id",
-    room_id="export_id",
-    observed_at="update_time",
-    clock="unix_seconds",
-    viewers_online="online_cnt",
-    viewers_total="watch_uv",
-    orders="order_cnt",
-    units_sold="product_cnt_sold",
-    gmv="gmv",
-    money="fen",
-    products_listed="product_list_cnt",
-    categories="categories",
-    daily_counters=True,
+# The getlivedata fields WeChat sends as JSON text (WxJava decodes exactly these).
+SUB_OBJECTS = (
+    "live_dashboard_data", "live_comparison_index", "live_ec_data_summary", "live_ec_conversion_metric",
+    "live_ec_profile", "live_distribution_channel", "single_live_ec_spu_data_page_v2",
 )
+_EXPORT_ID = re.compile(r"[A-Za-z0-9_./-]{1,119}")
+
+
+def decode(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """The getlivedata answer with every JSON-string sub-object decoded (the second decoding)."""
+    if not isinstance(answer, Mapping):
+        raise MalformedPayload("getlivedata answer is not an object")
+    decoded = dict(answer)
+    for key in SUB_OBJECTS:
+        value = answer.get(key)
+        if isinstance(value, str):
+            decoded[key] = _json_object(value, key)
+    return decoded
+
+
+def _json_object(text: str, key: str) -> dict[str, Any] | None:
+    if not text.strip():
+        return None  # WeChat sends "" for a part it has no data for yet
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise MalformedPayload(f"{key}: the JSON text inside the answer is not JSON", "not_json") from None
+    if not isinstance(value, dict):
+        raise MalformedPayload(f"{key}: decodes to {type(value).__name__}, not an object")
+    return value
+
+
+def session_key(export_id: str) -> str:
+    """The platform's part of the session id (`channels:<this>`, contract charset).
+
+    Export ids look like `export/UzFf…`; "/" is not allowed in a session id, so it becomes
+    ":" (export ids have no ":", so this is one-to-one). Ids with other characters, or too
+    long, are replaced by `h-` and 40 hex digits of their SHA-256."""
+    if _EXPORT_ID.fullmatch(export_id):
+        return export_id.replace("/", ":")
+    return "h-" + hashlib.sha256(export_id.encode()).hexdigest()[:40]
+
+
+def answered_at(date_header: str | None, polled_at: datetime | None) -> datetime:
+    """The instant the figures were true: the answer's `Date` header, else our poll time."""
+    if date_header:
+        try:
+            parsed = parsedate_to_datetime(date_header)
+        except (TypeError, ValueError):
+            raise MalformedPayload(f"Date header {date_header!r} is not an HTTP date") from None
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(SHANGHAI)
+        raise MalformedPayload(f"Date header {date_header!r} has no time zone")
+    if polled_at is None:
+        raise MalformedPayload("the answer has no Date header and no poll time was given")
+    return polled_at.astimezone(SHANGHAI)
 
 
 def normalize(
     raw: Mapping[str, Any], room: Attribution, carry: Carry = NO_CARRY, polled_at: datetime | None = None
 ) -> Snapshot | None:
-    return normalize_with(LAYOUT, raw, room, carry, polled_at)
+    """`raw` = {export_id, room_id, answered_at (the Date header or None), answer (the
+    getlivedata body)} -> the live's snapshot. `carry` is unused: the totals are per live."""
+    data = decode(need(raw, "answer"))
+    summary = _object(data, "live_ec_data_summary")
+    living = need(_object(data, "live_comparison_index"), "is_living")
+    if not isinstance(living, bool):
+        raise MalformedPayload(f"is_living: {living!r} is not a boolean", "unknown_status")
+    orders = integer(need(summary, "total_pay_pv"), "total_pay_pv")
+    gross = integer(need(summary, "total_gmv"), "total_gmv")
+    refunds = integer(summary.get("refund_amount", 0), "refund_amount")
+    return build(
+        platform=PLATFORM,
+        live_id=session_key(str(need(raw, "export_id"))),
+        room_id=need(raw, "room_id"),
+        room=room,
+        observed_at=answered_at(raw.get("answered_at"), polled_at),
+        status="live" if living else "ended",
+        viewers_online=integer(need(summary, "online_audience_count"), "online_audience_count"),
+        viewers_total=integer(need(summary, "cumulative_audience_count"), "cumulative_audience_count"),
+        orders=orders,
+        units_sold=orders,
+        gmv_fen=gross - refunds,
+        products_listed=_products(data),
+        category_codes=(),
+        polled_at=polled_at,
+    )
 
 
-def daily(raw: Mapping[str, Any]) -> Carry:
-    """A closed day's figures of one session (the poller carries them past midnight)."""
-    return daily_with(LAYOUT, raw)
+def _object(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = need(data, key)
+    if not isinstance(value, Mapping):
+        raise MalformedPayload(f"{key} is not an object")
+    return value
+
+
+def _products(data: Mapping[str, Any]) -> int:
+    page = data.get("single_live_ec_spu_data_page_v2")
+    if not page:
+        return 0
+    if not isinstance(page, Mapping):
+        raise MalformedPayload("single_live_ec_spu_data_page_v2 is not an object")
+    return integer(page.get("total_cnt", 0), "total_cnt")

@@ -1,96 +1,86 @@
-"""Polling WeChat Channels (schemas/platforms/channels.md): WeChat access token in the
-query, offset/limit live list, one `live/data` call per live, and `live/daily` for the
-closing figures of earlier days (its counters restart at midnight)."""
+"""Polling WeChat Channels' documented live dashboard (schemas/platforms/channels.md).
+
+Each room is a Channels account (视频号助手) with its own app credentials; every live the
+account lists is one of that room's sessions. A cycle lists the lives created on the
+platform's current day and the day before (a broadcast runs across midnight) with
+`getlivelist`, then reads each one not yet ended with `getlivedata`.
+
+`getlivelist` takes only the day (`ds`, a number YYYYMMDD): it has no cursor, so an answer
+with `has_more` true cannot be continued; that is reported as a failed record
+(`list_truncated`) rather than silently ignored.
+"""
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from services.ingest.adapters import channels
-from services.ingest.adapters.api import (
-    ApiError,
-    AuthRejected,
-    BaseApi,
-    Caller,
-    Listing,
-    MalformedPayload,
-    TokenExpired,
-    parse_listing,
+from kernel.timeutil import SHANGHAI
+from services.ingest.adapters import wechat
+from services.ingest.adapters.api import BaseApi, Caller, Dated, Listing, MalformedPayload, parse_listing
+from services.ingest.adapters.common import need
+
+LIST = "/channels/livedashboard/getlivelist"
+DATA = "/channels/livedashboard/getlivedata"
+# What a Channels account must grant before the dashboard answers (else errcode 48001).
+PERMISSION = (
+    "the live dashboard data API (直播大屏数据): in 视频号助手, 开放能力 -> 开放场景, switch it on "
+    "(a third-party platform needs permission set 176); polling resumes by itself once it is granted"
 )
-from services.ingest.adapters.common import Carry, from_unix_seconds, integer, need
-
-PAGE = 5
-EXPIRED = {40001, 42001}
-
-
-def wechat_unwrap(body: Any) -> Any:
-    """WeChat's envelope: `errcode` 0 (or absent) is success; 42001/40001 mean a stale token."""
-    if not isinstance(body, Mapping):
-        raise MalformedPayload("answer is not an object")
-    code = body.get("errcode", 0)
-    if code in EXPIRED:
-        raise TokenExpired(str(body.get("errmsg")))
-    if code != 0:
-        raise ApiError(f"errcode {code}: {body.get('errmsg')}")
-    return body
-
-
-async def wechat_token(call: Caller, client_id: str, secret: str) -> tuple[str, float]:
-    params = {"grant_type": "client_credential", "appid": client_id, "secret": secret}
-    body = await call("GET", "/cgi-bin/token", params=params, auth=False, unwrap=lambda b: b)
-    if "access_token" not in body:
-        raise AuthRejected(f"wechat: {body}")
-    return body["access_token"], float(integer(need(body, "expires_in"), "expires_in"))
 
 
 class ChannelsApi(BaseApi):
     platform = "channels"
-    per_day = True
+    documented = True
+    room_is_account = True
 
     def authorize(self, params: dict[str, Any], headers: dict[str, str], token: str) -> None:
         params["access_token"] = token
 
     def unwrap(self, body: Any) -> Any:
-        return wechat_unwrap(body)
+        return wechat.unwrap(body, PERMISSION)
 
     def rows(self, payload: Any) -> list[Mapping[str, Any]]:
-        return [need(payload, "data")]
+        return [payload]
 
     async def fetch_token(self, call: Caller, client_id: str, secret: str) -> tuple[str, float]:
-        return await wechat_token(call, client_id, secret)
+        return await wechat.fetch_token(call, client_id, secret)
 
-    async def listings(self, call: Caller) -> list[Listing | MalformedPayload]:
-        found: list[Listing | MalformedPayload] = []
-        offset = 0
-        while True:
-            body = await call("GET", "/live/list", params={"offset": offset, "limit": PAGE})
-            rows = need(body, "live_list")
-            if not isinstance(rows, list):
-                raise MalformedPayload("live_list is not a list")
-            found += [parse_listing(lambda r=r: _listing(r)) for r in rows]
-            offset += len(rows)
-            if offset >= integer(need(body, "total"), "total") or not rows:
-                return found
+    async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]:
+        today = now.astimezone(SHANGHAI).date()
+        found: dict[str, Listing | MalformedPayload] = {}
+        for day in (today - timedelta(days=1), today):
+            ds = int(day.strftime("%Y%m%d"))
+            body = await call("POST", LIST, json={"ds": ds})
+            for item in _items(body):
+                listing = parse_listing(lambda i=item: _listing(i))
+                found[listing.live_id if isinstance(listing, Listing) else f"bad-{len(found)}"] = listing
+            if body.get("has_more"):
+                found[f"more-{ds}"] = MalformedPayload(
+                    f"getlivelist ds={ds} answered has_more=true, and the API has no cursor to continue",
+                    "list_truncated",
+                )
+        return list(found.values())
 
     async def detail(self, call: Caller, listing: Listing) -> Mapping[str, Any]:
-        return self.rows(await call("GET", "/live/data", params={"live_id": listing.live_id}))[0]
-
-    def days(self, row: Mapping[str, Any]) -> tuple[date, date]:
-        start = from_unix_seconds(need(row, "start_time"), "start_time").date()
-        try:
-            today = datetime.strptime(str(need(row, "ref_date")), "%Y%m%d").date()
-        except ValueError:
-            raise MalformedPayload(f"ref_date {row['ref_date']!r} is not YYYYMMDD") from None
-        return start, today
-
-    async def closed_day(self, call: Caller, row: Mapping[str, Any], day: date) -> Carry:
-        params = {"live_id": need(row, "live_id"), "ref_date": day.strftime("%Y%m%d")}
-        return channels.daily(need(await call("GET", "/live/daily", params=params), "data"))
+        """The record `channels.normalize` reads: the answer, its Date header and the ids."""
+        answer: Dated = await call("POST", DATA, json={"export_id": listing.live_id}, dated=True)
+        return {"export_id": listing.live_id, "room_id": listing.room_id, "answered_at": answer.date,
+                "answer": answer.payload}
 
 
-def _listing(row: Mapping[str, Any]) -> Listing:
-    live = channels.LAYOUT.on_air(row)
-    return Listing(str(need(row, "export_id")), live, str(row.get("live_id") or ""))
+def _items(body: Any) -> list[Any]:
+    items = need(body, "live_items")
+    if not isinstance(items, list):
+        raise MalformedPayload("live_items is not a list")
+    return items
+
+
+def _listing(item: Any) -> Listing:
+    export_id = need(item, "export_id")
+    if not isinstance(export_id, str) or not export_id:
+        raise MalformedPayload(f"export_id {export_id!r} is not an id")
+    # The room is the account polled; the poller fills it in.
+    return Listing(room_id="", live=True, live_id=export_id)
 
 
 API = ChannelsApi()

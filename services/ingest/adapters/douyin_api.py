@@ -2,6 +2,7 @@
 cursor-paged room list, one `room_data` call per room, hashtag topic statistics."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from schemas.topic_stats import FESTIVAL_HASHTAG, TopicStats
@@ -46,7 +47,7 @@ class DouyinApi(BaseApi):
             raise AuthRejected(f"douyin: {data.get('description')}")
         return need(data, "access_token"), float(integer(need(data, "expires_in"), "expires_in"))
 
-    async def listings(self, call: Caller) -> list[Listing | MalformedPayload]:
+    async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]:
         found: list[Listing | MalformedPayload] = []
         cursor: Any = 0
         while True:

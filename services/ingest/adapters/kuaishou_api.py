@@ -2,6 +2,7 @@
 `pcursor` pages until "no_more", figures inline; `result` 1 is success, 28 a stale token."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from services.ingest.adapters import kuaishou
@@ -47,7 +48,7 @@ class KuaishouApi(BaseApi):
             raise AuthRejected(f"kuaishou: {body}")
         return need(body, "access_token"), float(integer(need(body, "expires_in"), "expires_in"))
 
-    async def listings(self, call: Caller) -> list[Listing | MalformedPayload]:
+    async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]:
         found: list[Listing | MalformedPayload] = []
         cursor = ""
         for _ in range(10_000):  # a cursor that never reaches "no_more" must not spin forever

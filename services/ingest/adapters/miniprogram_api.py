@@ -1,50 +1,52 @@
-"""Polling mini-program live rooms (schemas/platforms/miniprogram.md): WeChat access
-token, `getliveinfo` POSTed with start/limit, figures inline."""
+"""Polling mini-program live rooms' status (schemas/platforms/miniprogram.md): WeChat
+access token, `getliveinfo` POSTed with start/limit until `total` rooms were read.
+Status only: the poller counts configured rooms on air and publishes no snapshot."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from services.ingest.adapters import miniprogram
+from services.ingest.adapters import miniprogram, wechat
 from services.ingest.adapters.api import BaseApi, Caller, Listing, MalformedPayload, parse_listing
-from services.ingest.adapters.channels_api import wechat_token, wechat_unwrap
-from services.ingest.adapters.common import integer, need
 
-PAGE = 5
+PAGE = 100  # the documentation advises at most 100 rooms a call
+INFO = "/wxa/business/getliveinfo"
+PERMISSION = "mini-program live (小程序直播) to this app"
 
 
 class MiniprogramApi(BaseApi):
     platform = "miniprogram"
+    documented = True
+    publishes = False
 
     def authorize(self, params: dict[str, Any], headers: dict[str, str], token: str) -> None:
         params["access_token"] = token
 
     def unwrap(self, body: Any) -> Any:
-        return wechat_unwrap(body)
+        if isinstance(body, Mapping) and body.get("errcode") == miniprogram.EMPTY:
+            return body  # no room created yet: an empty list, not an error
+        return wechat.unwrap(body, PERMISSION)
 
     def rows(self, payload: Any) -> list[Mapping[str, Any]]:
-        rows = need(payload, "room_info")
-        if not isinstance(rows, list):
-            raise MalformedPayload("room_info is not a list")
-        return rows
+        return miniprogram.page(payload)[0]
 
     async def fetch_token(self, call: Caller, client_id: str, secret: str) -> tuple[str, float]:
-        return await wechat_token(call, client_id, secret)
+        return await wechat.fetch_token(call, client_id, secret)
 
-    async def listings(self, call: Caller) -> list[Listing | MalformedPayload]:
+    async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]:
         found: list[Listing | MalformedPayload] = []
         start = 0
         while True:
-            payload = await call("POST", "/wxa/business/getliveinfo", json={"start": start, "limit": PAGE})
-            rows = self.rows(payload)
-            found += [parse_listing(lambda r=r: _listing(r)) for r in rows]
-            start += len(rows)
-            if start >= integer(need(payload, "total"), "total") or not rows:
+            items, total = miniprogram.page(await call("POST", INFO, json={"start": start, "limit": PAGE}))
+            found += [parse_listing(lambda i=i: _listing(i)) for i in items]
+            start += len(items)
+            if start >= total or not items:
                 return found
 
 
-def _listing(row: Mapping[str, Any]) -> Listing:
-    live = miniprogram.LAYOUT.on_air(row)
-    return Listing(str(need(row, "roomid")), live, str(row.get("live_id") or ""), row)
+def _listing(item: Any) -> Listing:
+    room = miniprogram.room(item)
+    return Listing(room.room_id, room.on_air, "", item)
 
 
 API = MiniprogramApi()

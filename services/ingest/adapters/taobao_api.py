@@ -3,7 +3,7 @@ the session key in the query, page_no/page_size pages with figures inline, and t
 per-day closing figures (`taobao.live.stats.daily`) to carry counters across midnight."""
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from services.ingest.adapters import taobao
@@ -55,7 +55,7 @@ class TaobaoApi(BaseApi):
         expires_ms = integer(need(body, "expire_time"), "expire_time")
         return body["access_token"], expires_ms / 1000 - time.time()
 
-    async def listings(self, call: Caller) -> list[Listing | MalformedPayload]:
+    async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]:
         found: list[Listing | MalformedPayload] = []
         page_no = 1
         while True:

@@ -2,6 +2,7 @@
 one stats call per live."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from services.ingest.adapters import weishi
@@ -42,7 +43,7 @@ class WeishiApi(BaseApi):
         data = need(body, "data")
         return need(data, "token"), float(integer(need(data, "expire_seconds"), "expire_seconds"))
 
-    async def listings(self, call: Caller) -> list[Listing | MalformedPayload]:
+    async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]:
         found: list[Listing | MalformedPayload] = []
         offset = 0
         while True:

@@ -2,6 +2,7 @@
 list with figures inline; `result` 1 is success, 401 a stale token."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from services.ingest.adapters import yizhibo
@@ -48,7 +49,7 @@ class YizhiboApi(BaseApi):
         data = need(body, "data")
         return need(data, "token"), float(integer(need(data, "expires"), "expires"))
 
-    async def listings(self, call: Caller) -> list[Listing | MalformedPayload]:
+    async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]:
         found: list[Listing | MalformedPayload] = []
         number = 1
         while True:

@@ -9,8 +9,9 @@ import asyncio
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+from email.utils import format_datetime
 from typing import Any
 
 from fastapi import Request, Response
@@ -20,6 +21,11 @@ from kernel.timeutil import SHANGHAI, to_micros
 from schemas.platforms import CATEGORY_CODES
 from schemas.snapshot import Snapshot
 from services.simulator.backoffice import BackOffice
+
+
+def http_date(instant: datetime) -> str:
+    """An HTTP `Date` header value (whole seconds, GMT)."""
+    return format_datetime(instant.replace(microsecond=0).astimezone(UTC), usegmt=True)
 
 
 def unix_s(instant: datetime) -> int:
@@ -57,15 +63,26 @@ class Reply:
     readings: list[tuple[Snapshot, dict[str, Any]]]
 
 
-async def misbehave(office: BackOffice, request: Request, ok: bool, expired: Callable[[], Response]) -> Response | str:
+def too_many() -> Response:
+    return JSONResponse({"error": "too many requests"}, status_code=429, headers={"Retry-After": "1"})
+
+
+async def misbehave(
+    office: BackOffice,
+    request: Request,
+    ok: bool,
+    expired: Callable[[], Response],
+    limited: Callable[[], Response] = too_many,
+) -> Response | str:
     """Either a response to send instead of data, or the planned fault ("" for none).
 
-    `ok` says whether the caller's token is valid; an expired-token fault revokes it."""
+    `ok` says whether the caller's token is valid; an expired-token fault revokes it;
+    `limited` is how the platform says "slow down" (HTTP 429 unless it has its own way)."""
     if not ok:
         return expired()
     fault = office.fault()
     if fault == "rate_limit":
-        return JSONResponse({"error": "too many requests"}, status_code=429, headers={"Retry-After": "1"})
+        return limited()
     if fault == "server_error":
         status = (500, 502, 503)[int(office.coin() * 3)]
         return Response("<html><body>upstream error</body></html>", status_code=status, media_type="text/html")

@@ -1,99 +1,135 @@
-"""WeChat Channels back office (schemas/platforms/channels.md): WeChat tokens and error
-codes, integer fen, unix seconds, counters per day (`ref_date`)."""
+"""WeChat Channels back office, exactly the documented live dashboard
+(schemas/platforms/channels.md): per-account tokens, `getlivelist` by day, `getlivedata`
+with its sub-objects as JSON text, errors as `errcode` in HTTP 200 (42001 expired token,
+45009 quota used up, 48001 permission not granted).
 
-from datetime import datetime
+Every room is an account (credentials `credentials("channels", room_id)`) with one live.
+The dashboard has no statistics time, so an answer's `Date` header is the platform's
+clock when it answered; the reading it hands out is the session's state at that second,
+named and shaped as the dashboard lets an adapter see it (see `reading`).
+"""
+
+import json
+from datetime import date, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Request, Response
 
 from schemas.snapshot import Snapshot
-from services.simulator.backoffice import BackOffice, Counters, credentials, live_id
+from services.simulator.backoffice import BackOffice, credentials, day_of, live_id
 from services.simulator.festival import SessionPlan
-from services.simulator.platforms.base import Reply, beijing, deliver, misbehave, names, page, unix_s
+from services.simulator.platforms import wechat
+from services.simulator.platforms.base import Reply, deliver, http_date, misbehave, unix_s
 
 P = "channels"
-CODE = {None: 102, "live": 101, "ended": 103}
+LIST = "/channels/livedashboard/getlivelist"
+DATA = "/channels/livedashboard/getlivedata"
 
 
-def expired() -> Response:
-    return JSONResponse({"errcode": 42001, "errmsg": "access_token expired"})
+def export_id(plan: SessionPlan) -> str:
+    return f"export/UzFfAgtgekIEAQAAAAAA{live_id(plan)}"
+
+
+def reading(plan: SessionPlan, state: Snapshot, served_at: datetime) -> Snapshot:
+    """What an adapter can know from the answer (channels.md): the session named after the
+    export id ("/" -> ":"), true at the answer's second, paid orders as units, no categories."""
+    update = {"session_id": f"{P}:{export_id(plan).replace('/', ':')}", "observed_at": served_at,
+              "units_sold": state.orders, "categories": ()}
+    return state.model_copy(update=update)
 
 
 def router(office: BackOffice) -> APIRouter:
     r = APIRouter(prefix=f"/{P}")
+    accounts = {credentials(P, plan.room_id): plan.room_id for plan in office.rooms(P)}
+    wechat.token_route(r, office, P, lambda appid, secret: accounts.get((appid, secret)))
+    gross = GrossGmv(office)
 
-    @r.get("/cgi-bin/token")
-    async def token(appid: str = "", secret: str = "", grant_type: str = "") -> dict[str, Any]:
-        if (appid, secret) != credentials(P) or grant_type != "client_credential":
-            return {"errcode": 40013, "errmsg": "invalid appid"}
-        value, ttl = office.issue_token(P)
-        return {"access_token": value, "expires_in": int(ttl)}
+    async def gate(request: Request) -> tuple[Response | str, SessionPlan | None]:
+        account = office.token_account(P, request.query_params.get("access_token"))
+        fault = await misbehave(office, request, account is not None, wechat.expired, wechat.quota)
+        if isinstance(fault, Response) or account is None:
+            return fault, None
+        if credentials(P, account)[0] in office.no_permission:
+            return wechat.unauthorized(), None
+        return fault, office.plan(P, room=account)
 
-    async def gate(request: Request) -> Response | str:
-        return await misbehave(office, request, office.token_ok(P, request.query_params.get("access_token")), expired)
-
-    @r.get("/live/list")
-    async def lives(request: Request, offset: int = 0, limit: int = 10) -> Response:
-        fault = await gate(request)
+    @r.post(LIST)
+    async def getlivelist(request: Request, body: dict[str, Any] = Body(...)) -> Response:  # noqa: B008
+        fault, plan = await gate(request)
         if isinstance(fault, Response):
             return fault
-        return deliver(office, Reply(_live_list(office, offset, limit), []), fault)
+        day = _day(body.get("ds"))
+        if day is None:
+            return wechat.error(1, "invalid ds")
+        items = []
+        if plan is not None and plan.starts <= office.clock.now() and day_of(plan.starts) == day:
+            items.append({"export_id": export_id(plan), "create_time": unix_s(plan.starts)})
+        answer = {"errcode": 0, "errmsg": "ok", "trace_id": "sim", "live_items": items, "has_more": False}
+        return deliver(office, Reply(answer, []), fault)
 
-    @r.get("/live/data")
-    async def data(request: Request, live_id: str) -> Response:
-        fault = await gate(request)
+    @r.post(DATA)
+    async def getlivedata(request: Request, body: dict[str, Any] = Body(...)) -> Response:  # noqa: B008
+        fault, plan = await gate(request)
         if isinstance(fault, Response):
             return fault
-        plan = office.plan(P, live=live_id)
-        state = office.state(plan) if plan else None
+        served_at = office.clock.now().replace(microsecond=0)  # an HTTP date has whole seconds
+        state = office.state(plan, served_at) if plan and body.get("export_id") == export_id(plan) else None
         if plan is None or state is None:
-            return JSONResponse({"errcode": 9410000, "errmsg": "live not found"})
-        record = _live_data(plan, state, office.today(plan, state))
-        body = {"errcode": 0, "errmsg": "ok", "data": record}
-        return deliver(office, Reply(body, [(state, record)]), fault)
-
-    @r.get("/live/daily")
-    async def daily(request: Request, live_id: str, ref_date: str) -> Response:
-        fault = await gate(request)
-        if isinstance(fault, Response):
-            return fault
-        plan = office.plan(P, live=live_id)
-        try:
-            day = datetime.strptime(ref_date, "%Y%m%d").date()
-        except ValueError:
-            return JSONResponse({"errcode": 47001, "errmsg": "invalid ref_date"})
-        figures = office.closed_day(plan, day) if plan else None
-        if figures is None:
-            return JSONResponse({"errcode": 9410001, "errmsg": "data not ready"})
-        return JSONResponse({"errcode": 0, "errmsg": "ok", "data": _daily(ref_date, figures)})
+            return wechat.error(1, "invalid export_id")
+        answer = dashboard(plan, state, served_at, gross.at(plan, state))
+        response = deliver(office, Reply(answer, [(reading(plan, state, served_at), answer)]), fault)
+        response.headers["date"] = http_date(served_at)
+        return response
 
     return r
 
 
-def _live_list(office: BackOffice, offset: int, limit: int) -> dict[str, Any]:
-    """The lives from `offset` on (ids and status only; figures come from /live/data)."""
-    plans, now = office.rooms(P), office.clock.now()
-    items = []
-    for plan in page(plans, offset, limit):
-        state = office.state(plan, now)
-        items.append({"export_id": plan.room_id, "live_id": live_id(plan) if state else "",
-                      "live_status": CODE[state.status if state else None]})
-    return {"errcode": 0, "errmsg": "ok", "total": len(plans), "live_list": items}
+class GrossGmv:
+    """`total_gmv` is what was paid, refunds are `refund_amount`: the scripted state's GMV
+    is net, so the gross at each state adds every earlier drop back."""
+
+    def __init__(self, office: BackOffice) -> None:
+        self.office = office
+        self._cache: dict[str, dict[datetime, int]] = {}
+
+    def at(self, plan: SessionPlan, state: Snapshot) -> int:
+        if plan.session_id not in self._cache:
+            by_time, refunded, previous = {}, 0, 0
+            for tick in self.office.ticks[plan.session_id]:
+                refunded += max(0, previous - tick.gmv_fen)
+                previous = tick.gmv_fen
+                by_time[tick.observed_at] = tick.gmv_fen + refunded
+            self._cache[plan.session_id] = by_time
+        return self._cache[plan.session_id][state.observed_at]
 
 
-def _live_data(plan: SessionPlan, state: Snapshot, today: Counters) -> dict[str, Any]:
-    """One live's record: counters since midnight of its statistics day (`ref_date`)."""
-    return {
-        "live_id": live_id(plan), "export_id": plan.room_id, "live_status": CODE[state.status],
-        "ref_date": beijing(state.observed_at)[:10].replace("-", ""), "update_time": unix_s(state.observed_at),
-        "start_time": unix_s(plan.starts), "online_cnt": state.viewers_online, "watch_uv": today.viewers_total,
-        "order_cnt": today.orders, "product_cnt_sold": today.units_sold, "gmv": today.gmv_fen,
-        "product_list_cnt": state.products_listed, "categories": names(state.categories),
+def dashboard(plan: SessionPlan, state: Snapshot, served_at: datetime, total_gmv: int) -> dict[str, Any]:
+    """The getlivedata answer: every sub-object JSON text inside the JSON (decode twice)."""
+    living = state.status == "live"
+    summary = {
+        "total_gmv": total_gmv, "total_pay_pv": state.orders, "total_pay_uv": state.orders,
+        "total_create_pv": state.orders, "total_create_uv": state.orders,
+        "online_audience_count": state.viewers_online, "cumulative_audience_count": state.viewers_total,
+        "new_audience_count": state.viewers_total, "refund_amount": total_gmv - state.gmv_fen,
+        "refund_pv": 0 if total_gmv == state.gmv_fen else 1, "average_watch_seconds_per_audience": 96,
     }
+    index = {"is_living": living, "on_air" if living else "ended": {"average_watch_seconds": {"value": 96}}}
+    base = {"live_dashboard_data": {"summary": {"new_watch_uv": state.viewers_total}},
+            "live_duration": unix_s(served_at) - unix_s(plan.starts), "start_time": unix_s(plan.starts)}
+    products = {"spu_data_list": [], "total_cnt": state.products_listed, "data_key": ["sim"]}
+    parts = {
+        "live_dashboard_data": base, "live_comparison_index": index, "live_ec_data_summary": summary,
+        "live_ec_conversion_metric": {"whole_live_conversion": {"update_time": unix_s(served_at)}},
+        "live_ec_profile": {"profiles": [], "totals": []}, "live_distribution_channel": {},
+        "single_live_ec_spu_data_page_v2": products,
+    }
+    encoded = {key: json.dumps(value, ensure_ascii=False, separators=(",", ":")) for key, value in parts.items()}
+    return {"errcode": 0, "errmsg": "ok", "trace_id": "sim", **encoded}
 
 
-def _daily(ref_date: str, figures: Counters) -> dict[str, Any]:
-    """A closed day's figures of one live."""
-    return {"ref_date": ref_date, "watch_uv": figures.viewers_total, "order_cnt": figures.orders,
-            "product_cnt_sold": figures.units_sold, "gmv": figures.gmv_fen}
+def _day(ds: Any) -> date | None:
+    text = str(ds) if isinstance(ds, int | str) and not isinstance(ds, bool) else ""
+    try:
+        return datetime.strptime(text, "%Y%m%d").date() if len(text) == 8 else None
+    except ValueError:
+        return None

@@ -1,5 +1,10 @@
-"""Kuaishou back office (schemas/platforms/kuaishou.md): `result` codes, opaque
-`pcursor` pages ending in "no_more", floats of yuan, milliseconds, figures inline."""
+"""Kuaishou back office (schemas/platforms/kuaishou.md). Two parts:
+
+- documented (`kwaixiaodian.py`): merchant OAuth and the signed real-time UV call;
+- **simulator-only**, for demos: a live statistics API that Kuaishou does not offer
+  (`/openapi/live/stats`, client-credentials token): `result` codes, opaque `pcursor`
+  pages ending in "no_more", floats of yuan, milliseconds, figures inline.
+"""
 
 from typing import Any
 
@@ -7,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.simulator.backoffice import BackOffice, credentials, live_id
+from services.simulator.platforms import kwaixiaodian
 from services.simulator.platforms.base import Reply, deliver, misbehave, names, page, unix_ms, yuan_float
 
 P = "kuaishou"
@@ -20,8 +26,12 @@ def expired() -> Response:
 def router(office: BackOffice) -> APIRouter:
     r = APIRouter(prefix=f"/{P}")
 
+    code_grant = kwaixiaodian.routes(r, office)
+
     @r.get("/oauth2/access_token")
-    async def token(app_id: str = "", app_secret: str = "", grant_type: str = "") -> dict[str, Any]:
+    async def token(request: Request, app_id: str = "", app_secret: str = "", grant_type: str = "") -> dict[str, Any]:
+        if grant_type == "code":  # the documented merchant authorisation
+            return code_grant(dict(request.query_params))
         if (app_id, app_secret) != credentials(P) or grant_type != "client_credentials":
             return {"result": 100200100, "error_msg": "invalid app"}
         value, ttl = office.issue_token(P)
