@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 from fastapi import Request, Response
 
+from services.api.edge import MARK
 from services.api.generation import Generations
 
 # Computes an answer from the store, on a worker thread: JSON bytes, or whatever the route
@@ -108,8 +109,10 @@ class Answers:
 
 
 async def answer(request: Request, key: Hashable, compute: Compute) -> Any:
-    """`compute()`'s result for `key` in the store's current write generation."""
+    """`compute()`'s result for `key` in the store's current write generation. The
+    response is marked as such, so the edge (services/api/edge.py) may repeat it."""
     answers: Answers = request.app.state.answers
+    request.scope[MARK] = True
     return await answers.get(key, compute)
 
 

@@ -14,6 +14,7 @@ from kernel.clickhouse import ReadLimits, Store
 from kernel.settings import Settings
 from services.api.answers import Answers
 from services.api.business import FestivalCollector
+from services.api.edge import EdgeCache
 from services.api.errors import install_error_handlers
 from services.api.generation import Generations
 from services.api.metrics import ApiMetrics
@@ -58,7 +59,8 @@ def create_app(
     for module in (totals, specials, sessions, timeseries, imports, health):
         app.include_router(module.router)
     install_error_handlers(app)
-    app.add_middleware(Timing, histogram=metrics.request_seconds)
+    app.add_middleware(EdgeCache, generations=generations)
+    app.add_middleware(Timing, histogram=metrics.request_seconds)  # outermost: times edge answers too
     app.openapi = _openapi_without_422(app)  # type: ignore[method-assign]
     return app
 

@@ -28,9 +28,10 @@ _OFFSET = r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
 MINUTE_PATTERN = rf"^{_DATE}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:00(\.0{{1,6}})?{_OFFSET}$"
 INSTANT_PATTERN = rf"^{_DATE}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{{1,6}})?{_OFFSET}$"
 
-# A bare number is seconds (as Prometheus and Grafana read it); s/m/h/d units. Nine digits
-# at most, so the value stays far from any integer limit before it is range-checked.
-STEP_PATTERN = r"^[0-9]{1,9}[smhd]?$"
+# A bare number is seconds (as Prometheus and Grafana read it); s/m/h/d units. As many
+# digits as 366 days take in each unit, so no value nears an integer limit before it is
+# range-checked.
+STEP_PATTERN = r"^([0-9]{1,8}s?|[0-9]{1,6}m|[0-9]{1,4}h|[0-9]{1,3}d)$"
 MAX_STEP_S = 366 * 86_400
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -84,13 +85,15 @@ async def metric(value: Annotated[str, _enum(METRICS, "metric", "figure per buck
     return result
 
 
-def time_query(pattern: str, description: str, alias: str | None = None) -> Any:
-    schema = {"type": "string", "format": "date-time", "pattern": pattern, "examples": ["2021-10-23T10:00:00+08:00"]}
+def time_query(
+    pattern: str, description: str, alias: str | None = None, example: str = "2021-10-23T00:00:00+08:00"
+) -> Any:
+    schema = {"type": "string", "format": "date-time", "pattern": pattern, "examples": [example]}
     return Query(alias=alias, description=description, json_schema_extra=_schema(schema))
 
 
 def step_query() -> Any:
-    schema = {"type": "string", "pattern": STEP_PATTERN, "default": "60", "examples": ["60", "5m", "1h", "1d"]}
+    schema = {"type": "string", "pattern": STEP_PATTERN, "default": "60", "examples": ["1h", "60", "5m", "1d"]}
     return Query(
         description="bucket width, a whole number of minutes up to 366 days: a bare number is seconds "
         "(60 = one minute, as Prometheus reads it), or 300s, 5m, 1h, 1d",

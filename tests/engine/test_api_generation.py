@@ -58,3 +58,19 @@ def test_the_watcher_announces_a_write_and_the_answers_follow(store: Store):
         assert announced is not None and announced != seen
         # Published only once the hot answers were recomputed: the next ask is fresh.
         assert client.get("/v1/totals").json()["gmv_fen"] == 4_200
+
+
+def test_the_edge_repeats_an_answer_only_to_the_same_question_and_key(store: Store):
+    insert(store, Scenario([snapshot(county="yingde", gmv_fen=100), snapshot(session_id="douyin:f", county="fogang")]))
+    app = create_app(Settings(api_keys="admin:all,yd:yingde"), store, registry=CollectorRegistry())
+    admin, yd = {"Authorization": "Bearer admin"}, {"Authorization": "Bearer yd"}
+    with TestClient(app) as client:
+        client.portal.call(app.state.generations.wait_for_change, None, 10.0)
+        for _ in range(3):  # the first ask routes, the next ones are edge answers
+            assert client.get("/v1/totals", headers=admin).json()["gmv_fen"] == 100
+            assert client.get("/v1/totals?county=yingde", headers=yd).json()["gmv_fen"] == 100
+            assert client.get("/v1/totals", headers=yd).status_code == 403
+            assert client.get("/v1/totals").status_code == 401
+            assert client.get("/v1/sessions/douyin:f", headers=yd).status_code == 404
+            assert client.get("/v1/sessions/douyin:f", headers=admin).status_code == 200
+        assert len(app.state.answers._entries) == 3  # totals, totals?county=yingde, the session

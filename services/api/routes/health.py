@@ -2,7 +2,7 @@
 
 import anyio
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.api.deps import SettingsDep, StoreDep
@@ -32,7 +32,7 @@ def _health_threads(request: Request) -> anyio.CapacityLimiter:
     return limiter
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
 def metrics(request: Request) -> Response:
     """The app's registry: API metrics, festival figures and, in `livefest up`, the aggregator's."""
     return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)

@@ -45,7 +45,12 @@ async def get_timeseries(
     from_: Annotated[
         str, params.time_query(params.MINUTE_PATTERN, "first bucket start, RFC 3339, whole minute", "from")
     ],
-    to: Annotated[str, params.time_query(params.MINUTE_PATTERN, "end of the range, RFC 3339, whole minute")],
+    to: Annotated[
+        str,
+        params.time_query(
+            params.MINUTE_PATTERN, "end of the range, RFC 3339, whole minute", example="2021-10-24T00:00:00+08:00"
+        ),
+    ],
     step: Annotated[str, params.step_query()] = "60",
 ) -> Response:
     """For a counter, each point is its increase in [t, t+step) (negative after a downward
