@@ -55,7 +55,8 @@ def test_schemathesis_finds_nothing(served: str):
     run = subprocess.run(
         [str(SCHEMATHESIS), "run", f"{served}/openapi.json", "--checks", CHECKS,
          "--exclude-path", "/v1/imports", "--phases", "examples,coverage,fuzzing",
-         "--max-examples", os.environ.get("LIVEFEST_FUZZ_EXAMPLES", "40"), "--seed", os.environ.get("LIVEFEST_FUZZ_SEED", "11"),
+         "--max-examples", os.environ.get("LIVEFEST_FUZZ_EXAMPLES", "40"),
+         "--seed", os.environ.get("LIVEFEST_FUZZ_SEED", "11"),
          "--header", "Authorization: Bearer fuzz", "--request-timeout", "20", "--no-color"],
         capture_output=True, text=True, timeout=900,
     )  # fmt: skip
