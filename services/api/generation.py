@@ -62,7 +62,8 @@ class Generations:
 
     async def watch(self, before_publish: Callable[[str], Awaitable[None]]) -> None:
         """Poll forever; on a new generation, await `before_publish(generation)` (the cache
-        recomputes its hot answers), then publish it. Store errors are logged and retried."""
+        recomputes its hot answers), then publish it. Errors are logged and the poll goes
+        on: answers stay those of the last generation seen until a probe succeeds."""
         while True:
             try:
                 generation = await self.probe()
@@ -71,4 +72,6 @@ class Generations:
                     self.publish(generation)
             except (StoreError, StoreUnavailable) as exc:
                 log.warning("write generation unavailable: %s", exc)
+            except Exception:  # the watcher must outlive anything one poll meets
+                log.exception("write generation poll failed")
             await asyncio.sleep(self.poll_s)

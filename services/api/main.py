@@ -86,6 +86,7 @@ def _watching(generations: Generations):  # type: ignore[no-untyped-def]
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+            app.state.store.close()  # the API's own read pool
 
     return lifespan
 
