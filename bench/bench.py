@@ -53,7 +53,7 @@ def synthetic(n: int, sessions: int) -> list[tuple[bytes, bytes]]:
 
 
 def publish(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]], partitions: int) -> float:
-    kafka_admin.ensure_topics(bootstrap, {topic: partitions})
+    kafka_admin.ensure_topics(bootstrap, {topic: partitions}, configs={topic: kafka_admin.INBOUND})
     publisher = SnapshotPublisher(bootstrap, topic, linger_ms=20)
     started = time.perf_counter()
     for i, (key, value) in enumerate(messages):

@@ -5,12 +5,18 @@ import socket
 import time
 
 from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 
 START_HINT = "start the local broker with `scripts/kafka-local.sh start` (or `make broker-start`)"
+
+# The topics adapters publish to take the broker's clock as each record's timestamp, so an
+# adapter with a wrong clock cannot vouch for its own event times (contract section 1).
+INBOUND = {"message.timestamp.type": "LogAppendTime"}
 
 
 class BrokerUnavailable(RuntimeError):
@@ -44,17 +50,63 @@ def reachable(bootstrap: str, timeout_s: float = 1.0) -> bool:
     return False
 
 
-def ensure_topics(bootstrap: str, partitions: dict[str, int], timeout_s: float = 30.0) -> None:
-    """Create the topics that do not exist yet, with the given partition counts."""
+def ensure_topics(
+    bootstrap: str,
+    partitions: dict[str, int],
+    timeout_s: float = 30.0,
+    configs: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """Create the topics that do not exist yet, with the given partition counts and configs;
+    existing topics get the given configs set where they differ (other settings untouched)."""
+    configs = configs or {}
     client = admin(bootstrap, timeout_s)
     try:
         existing = set(client.list_topics())
-        missing = [NewTopic(name, n, 1) for name, n in partitions.items() if name not in existing]
+        missing = [
+            NewTopic(name, n, 1, topic_configs=configs.get(name, {}))
+            for name, n in partitions.items()
+            if name not in existing
+        ]
         if missing:
             try:
                 client.create_topics(missing)
                 log.info("created topics %s", ", ".join(t.name for t in missing))
             except TopicAlreadyExistsError:
                 pass
+        _enforce_configs(client, {name: c for name, c in configs.items() if name in existing and c})
     finally:
         client.close()
+
+
+def ensure_pipeline_topics(settings: Settings, timeout_s: float = 30.0) -> None:
+    """Every topic the pipeline reads or writes, the inbound ones with the broker's clock."""
+    ensure_topics(
+        settings.kafka,
+        {
+            settings.snapshot_topic: settings.topic_partitions,
+            settings.dlq_topic: 1,
+            settings.topicstats_topic: 1,
+            settings.topicstats_dlq_topic: 1,
+        },
+        timeout_s,
+        configs={settings.snapshot_topic: INBOUND, settings.topicstats_topic: INBOUND},
+    )
+
+
+def _enforce_configs(client: KafkaAdminClient, wanted: dict[str, dict[str, str]]) -> None:
+    if not wanted:
+        return
+    described = client.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in wanted])
+    # {'topic': {name: {key: {'value': …}}}}, listing the settings that differ from defaults.
+    current = {name: {key: entry["value"] for key, entry in entries.items()}
+               for name, entries in described.get("topic", {}).items()}
+    changes = [
+        ConfigResource(ConfigResourceType.TOPIC, name, configs={k: v for k, v in want.items()
+                                                                if current.get(name, {}).get(k) != v})
+        for name, want in wanted.items()
+        if any(current.get(name, {}).get(k) != v for k, v in want.items())
+    ]
+    if changes:
+        client.alter_configs(changes)
+        log.info("set %s on %s", ", ".join(sorted({k for c in changes for k in c.configs})),
+                 ", ".join(c.name for c in changes))

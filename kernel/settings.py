@@ -45,9 +45,14 @@ class Settings(BaseSettings):
         None, description="an ingest /metrics URL `livefest status` reads last polls from"
     )
 
-    batch_size: int = Field(5000, ge=1, description="snapshots per ClickHouse write")
+    batch_size: int = Field(
+        20_000, ge=1, description="most snapshots per ClickHouse write (bigger batches collapse more in the views)"
+    )
     batch_seconds: float = Field(0.25, gt=0, description="longest wait to fill a batch")
     stale_after_seconds: int = Field(120, ge=1, description="viewers_online counts this long")
+    max_future_seconds: int = Field(
+        300, ge=0, description="how far observed_at may be ahead of the broker's append time (else from_the_future)"
+    )
     late_bound_seconds: int = Field(
         600, ge=0, description="lateness beyond which a metric counts it"
     )

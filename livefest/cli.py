@@ -86,10 +86,14 @@ def aggregator() -> None:
     """Run one aggregator worker (Kafka -> ClickHouse) until Ctrl-C / SIGTERM."""
     from prometheus_client import start_http_server
 
+    from kernel import kafka_admin
     from kernel.clickhouse import Store
     from services.aggregator import worker
 
     settings = get_settings()
+    # Before Faust subscribes (and might create them bare): the inbound topics must carry
+    # the broker's clock, which bounds event time.
+    kafka_admin.ensure_pipeline_topics(settings)
     start_http_server(settings.aggregator_web_port)
     worker.run(worker.build(settings, Store(settings.clickhouse_dsn)))
 

@@ -32,7 +32,7 @@ class DeadLetterRecord:
     @classmethod
     def parse(cls, dlq_offset: int, raw: bytes) -> "DeadLetterRecord":
         body = json.loads(raw)
-        key = body.get("key")
+        key = base64.b64decode(body["key_b64"]) if body.get("key_b64") else body.get("key")
         return cls(
             dlq_offset=dlq_offset,
             reason=str(body.get("reason", "?")),
@@ -40,7 +40,7 @@ class DeadLetterRecord:
             topic=str(body.get("topic", "?")),
             partition=int(body.get("partition", -1)),
             offset=int(body.get("offset", -1)),
-            key=key.encode() if isinstance(key, str) else None,
+            key=key.encode() if isinstance(key, str) else key,
             value=base64.b64decode(body.get("value_b64", "")),
             rejected_at=str(body.get("rejected_at", "")),
         )
@@ -55,10 +55,14 @@ def select(
 
 
 def still_invalid(record: DeadLetterRecord) -> str | None:
-    """The reason the current code would reject the message again, or None if it now passes."""
+    """The reason the current code would reject the message again, or None if it now passes
+    (judged as if appended now, as a re-published record would be)."""
+    from datetime import UTC, datetime, timedelta
+
     from services.aggregator.decode import Rejected, decode
 
-    result = decode(record.value)
+    max_future = timedelta(seconds=get_settings().max_future_seconds)
+    result = decode(record.value, datetime.now(UTC), max_future)
     return f"{result.reason}: {result.detail}" if isinstance(result, Rejected) else None
 
 

@@ -50,15 +50,7 @@ def up(settings: Settings, options: UpOptions) -> None:
     simulator: ApiServer | None = None
     ingest: Ingest | None = None
     try:
-        kafka_admin.ensure_topics(
-            settings.kafka,
-            {
-                settings.snapshot_topic: settings.topic_partitions,
-                settings.dlq_topic: 1,
-                settings.topicstats_topic: 1,
-                settings.topicstats_dlq_topic: 1,
-            },
-        )
+        kafka_admin.ensure_pipeline_topics(settings)
         store = Store(settings.clickhouse_dsn)
         applied = migrate(store)
         click.echo(f"ClickHouse {store.dsn}: {len(applied)} migration(s) applied")

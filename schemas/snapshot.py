@@ -120,7 +120,12 @@ class Snapshot(BaseModel):
 def within_range(value: datetime) -> datetime:
     """`value` when the store can hold it; otherwise an `out_of_range` validation error (a
     broken clock, or a time no figure can be kept for)."""
-    if not EARLIEST <= value < LATEST:
+    # Every instant of the years between the bounds' years is inside, whatever its offset
+    # (under a day): the common case needs no datetime arithmetic. The years are checked
+    # before comparing, since comparing an instant of year 1 or 9999 can overflow.
+    if EARLIEST.year < value.year < LATEST.year:
+        return value
+    if not (EARLIEST.year <= value.year <= LATEST.year and EARLIEST <= value < LATEST):
         raise PydanticCustomError(
             "out_of_range",
             "timestamp {value} is outside the range livefest stores ({earliest} .. {latest})",

@@ -1,24 +1,17 @@
-"""The aggregator agent: batch, write to ClickHouse, then let Faust acknowledge.
-
-Faust acknowledges a batch from `take_events` when the loop asks for the next one (or
-when the agent raises), so the body never raises: invalid messages go to the
-dead-letter topic, the write is retried inside until it succeeds, and only then does
-the loop continue. concurrency=1 (faust-streaming #606: with more, acks can pass an
-in-flight batch).
-"""
+"""The snapshot agent: the batch path (batch_agent.py) of `livefest.snapshots.v1`, plus the
+watermark this worker has seen, which decides which snapshots count as late."""
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
-
-import faust
-from faust.types import EventT
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from kernel.clickhouse import Store
 from kernel.settings import Settings
 from kernel.timeutil import from_micros
-from services.aggregator import steps
-from services.aggregator.batch import Batch, build_batch
+from services.aggregator.batch import Batch, Bounds, Message, build_batch
+from services.aggregator.batch_agent import BatchAgent
+from services.aggregator.consumer import BatchApp
 from services.aggregator.lag import LagProbe
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.writer import write_snapshots
@@ -28,49 +21,33 @@ log = logging.getLogger(__name__)
 WATERMARK_SQL = "SELECT toUnixTimestamp64Micro(max(observed_at)) FROM session_newest"
 
 
-class Aggregator:
-    """Holds what the agent needs between batches: the store, metrics, the watermark."""
+class Aggregator(BatchAgent):
+    name = "aggregate"
+    write = staticmethod(write_snapshots)
 
-    def __init__(
-        self, app: faust.App, settings: Settings, store: Store, metrics: AggregatorMetrics
-    ) -> None:
-        self.app = app
-        self.settings = settings
-        self.store = store
-        self.metrics = metrics
+    def __init__(self, app: BatchApp, settings: Settings, store: Store, metrics: AggregatorMetrics) -> None:
         self.watermark: datetime | None = None
-        self.snapshots = app.topic(settings.snapshot_topic, partitions=settings.topic_partitions)
-        self.dead_letters = app.topic(settings.dlq_topic)
-        self.late_bound = timedelta(seconds=settings.late_bound_seconds)
-        app.agent(self.snapshots, name="aggregate", concurrency=1)(self.aggregate)
+        self.bounds = Bounds(late=timedelta(seconds=settings.late_bound_seconds),
+                             future=timedelta(seconds=settings.max_future_seconds))
+        source = app.topic(settings.snapshot_topic, partitions=settings.topic_partitions)
+        super().__init__(app, source, app.topic(settings.dlq_topic), store, metrics,
+                         metrics.consumed, metrics.rejected)
         self.lag = LagProbe(app, settings, metrics)
 
-    async def aggregate(self, stream: faust.StreamT) -> None:
-        await self._load_watermark()
-        async for events in stream.take_events(
-            self.settings.batch_size, within=self.settings.batch_seconds
-        ):
-            await self.handle(events)
 
-    async def handle(self, events: list[EventT]) -> None:
-        messages = [steps.message_of(event) for event in events]
-        self.metrics.consumed.inc(len(messages))
-        batch = build_batch(messages, self.watermark, self.late_bound, datetime.now(UTC))
-        await steps.publish_dead_letters(self.dead_letters, batch, self.metrics.rejected)
-        await steps.write_rows(write_snapshots, self.store, batch.rows, self.metrics)
-        self._advance(batch)
+    def build(self, messages: Sequence[Message], received_at: datetime) -> Batch:
+        return build_batch(messages, self.watermark, self.bounds, received_at)
 
-    def _advance(self, batch: Batch) -> None:
+    def seen(self, batch: Batch) -> None:
         if batch.late:
             self.metrics.late.inc(batch.late)
         if batch.newest and (self.watermark is None or batch.newest > self.watermark):
             self.watermark = batch.newest
             self.metrics.watermark.set(batch.newest.timestamp())
 
-    async def _load_watermark(self) -> None:
+    async def prepare(self) -> None:
         loop = asyncio.get_running_loop()
         rows = await loop.run_in_executor(None, self.store.rows, WATERMARK_SQL)
         micros = rows[0][0] if rows else None
         if micros:
             self.watermark = from_micros(micros)
-

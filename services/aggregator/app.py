@@ -1,13 +1,14 @@
 """Creates the Faust app of the aggregator (no topics or agents here: see agent.py)."""
 
-import faust
-
 from kernel.settings import Settings
+from services.aggregator.consumer import BatchApp
 
 
-def create_app(settings: Settings) -> faust.App:
-    return faust.App(
+def create_app(settings: Settings) -> BatchApp:
+    return BatchApp(
         settings.consumer_group,
+        batch_size=settings.batch_size,
+        batch_seconds=settings.batch_seconds,
         broker=[f"kafka://{server.strip()}" for server in settings.kafka.split(",")],
         value_serializer="raw",
         key_serializer="raw",
@@ -20,8 +21,7 @@ def create_app(settings: Settings) -> faust.App:
         table_cleanup_interval=3600,
         producer_acks=-1,
         broker_commit_interval=1.0,
-        # Let a whole batch be prefetched while the previous one is being written.
-        stream_buffer_maxsize=2 * settings.batch_size,
+        # One fetch may fill a whole batch; the next is prefetched while it is written.
         broker_max_poll_records=settings.batch_size,
         # A crashed worker's partitions move to the others after this long (default 60 s).
         broker_session_timeout=settings.session_timeout_seconds,

@@ -1,13 +1,16 @@
-"""One batch of Kafka messages -> rows to write and dead letters to publish. Pure."""
+"""One batch of Kafka messages -> rows to write and dead letters to publish. Pure and total:
+whatever the messages hold, every one becomes a row or a dead letter with a reason."""
 
 import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.aggregator.decode import Rejected, decode, decode_topic_stats
 from services.aggregator.rows import snapshot_row, topic_stats_row
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -17,12 +20,26 @@ class Message:
     offset: int
     key: bytes | None
     value: bytes | None
+    timestamp_ms: int  # the record's timestamp: the broker's append time on our topics
+
+    @property
+    def appended_at(self) -> datetime:
+        return EPOCH + timedelta(milliseconds=self.timestamp_ms)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Event-time policy: how late counts as late, how far ahead of the broker is refused."""
+
+    late: timedelta
+    future: timedelta
 
 
 @dataclass(frozen=True)
 class DeadLetter:
     """What goes to the dead-letter topic: the reason plus the original bytes, so the
-    message can be inspected, fixed and re-published (`value_b64` is exact)."""
+    message can be inspected, fixed and re-published (`value_b64` and `key_b64` are exact;
+    `key`/`value` are readable text, with undecodable bytes replaced)."""
 
     message: Message
     rejected: Rejected
@@ -30,6 +47,7 @@ class DeadLetter:
 
     def to_json_bytes(self) -> bytes:
         value = self.message.value or b""
+        key = self.message.key
         return json.dumps(
             {
                 "reason": self.rejected.reason,
@@ -37,9 +55,11 @@ class DeadLetter:
                 "topic": self.message.topic,
                 "partition": self.message.partition,
                 "offset": self.message.offset,
-                "key": self.message.key.decode("utf-8", "replace") if self.message.key else None,
+                "key": key.decode("utf-8", "replace") if key is not None else None,
+                "key_b64": base64.b64encode(key).decode("ascii") if key is not None else None,
                 "value": value.decode("utf-8", "replace"),
                 "value_b64": base64.b64encode(value).decode("ascii"),
+                "appended_at": self.message.appended_at.isoformat(),
                 "rejected_at": self.rejected_at.isoformat(),
             },
             ensure_ascii=False,
@@ -49,31 +69,31 @@ class DeadLetter:
 @dataclass
 class Batch:
     rows: list[tuple[object, ...]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)  # the message of each row, in order
     dead_letters: list[DeadLetter] = field(default_factory=list)
     newest: datetime | None = None
     late: int = 0
 
 
 def build_batch(
-    messages: Sequence[Message],
-    watermark: datetime | None,
-    late_bound: timedelta,
-    received_at: datetime,
+    messages: Sequence[Message], watermark: datetime | None, bounds: Bounds, received_at: datetime
 ) -> Batch:
     """Decode every message; valid ones become rows, invalid ones dead letters.
 
     A snapshot is late when the watermark, as it stood when the snapshot arrived (in
-    delivery order), is ahead of its `observed_at` by more than `late_bound`.
+    delivery order), is ahead of its `observed_at` by more than `bounds.late`.
     """
     batch = Batch()
+    appended = _AppendedAt()
     for message in messages:
-        decoded = decode(message.value)
+        decoded = decode(message.value, appended(message), bounds.future)
         if isinstance(decoded, Rejected):
             batch.dead_letters.append(DeadLetter(message, decoded, received_at))
             continue
         batch.rows.append(snapshot_row(decoded, message.partition, message.offset, received_at))
+        batch.messages.append(message)
         observed = decoded.observed_at
-        if watermark is not None and watermark - observed > late_bound:
+        if watermark is not None and watermark - observed > bounds.late:
             batch.late += 1
         if watermark is None or observed > watermark:
             watermark = observed
@@ -81,14 +101,30 @@ def build_batch(
     return batch
 
 
-def build_topic_stats_batch(messages: Sequence[Message], received_at: datetime) -> Batch:
+def build_topic_stats_batch(messages: Sequence[Message], bounds: Bounds, received_at: datetime) -> Batch:
     """Decode hashtag readings; valid ones become `topic_stats` rows, invalid ones dead
     letters. Readings do not move the snapshot watermark."""
     batch = Batch()
+    appended = _AppendedAt()
     for message in messages:
-        decoded = decode_topic_stats(message.value)
+        decoded = decode_topic_stats(message.value, appended(message), bounds.future)
         if isinstance(decoded, Rejected):
             batch.dead_letters.append(DeadLetter(message, decoded, received_at))
         else:
             batch.rows.append(topic_stats_row(decoded, message.partition, message.offset, received_at))
+            batch.messages.append(message)
     return batch
+
+
+class _AppendedAt:
+    """`message.appended_at`, remembered: the broker stamps a whole produced batch at once,
+    so consecutive records mostly share their timestamp."""
+
+    def __init__(self) -> None:
+        self.ms: int | None = None
+        self.at = EPOCH
+
+    def __call__(self, message: Message) -> datetime:
+        if message.timestamp_ms != self.ms:
+            self.ms, self.at = message.timestamp_ms, message.appended_at
+        return self.at

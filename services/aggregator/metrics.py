@@ -24,6 +24,7 @@ class AggregatorMetrics:
     partitions_assigned: Gauge
     topicstats_consumed: Counter
     topicstats_rejected: Counter
+    stage_seconds: Histogram
 
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> "AggregatorMetrics":
@@ -92,6 +93,14 @@ class AggregatorMetrics:
                 "livefest_aggregator_topicstats_rejected_total",
                 "Invalid hashtag reading messages sent to their dead-letter topic, by reason.",
                 ["reason"],
+                registry=registry,
+            ),
+            stage_seconds=Histogram(
+                "livefest_aggregator_stage_seconds",
+                "Time one batch spends in each stage of the batch path (decode, dead_letters, write, ack), "
+                "and each offset commit Faust makes (commit).",
+                ["stage"],
+                buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
                 registry=registry,
             ),
         )

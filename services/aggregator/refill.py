@@ -4,7 +4,9 @@ needs from the aggregator, as one small public interface instead of its batch in
 For each raw table the aggregator fills: the topic it reads, the columns it writes, and
 the aggregator's own pure decoding of that topic's records into rows. Invalid records
 give no row (they are already in the dead-letter topics); rows keep their Kafka
-partition and offset, so ties between deliveries break exactly as they did live.
+partition and offset, so ties between deliveries break exactly as they did live, and
+event time is bounded by each record's own (broker) timestamp, so a record refused live
+is refused again.
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -13,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from kernel.settings import Settings
-from services.aggregator.batch import Batch, Message, build_batch, build_topic_stats_batch
+from services.aggregator.batch import Batch, Bounds, Message, build_batch, build_topic_stats_batch
 from services.aggregator.rows import SNAPSHOT_COLUMNS, TOPIC_STATS_COLUMNS
 
 
@@ -30,6 +32,8 @@ class Record(Protocol):
     def key(self) -> bytes | None: ...
     @property
     def value(self) -> bytes | None: ...
+    @property
+    def timestamp(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -41,15 +45,17 @@ class RawTable:
 
     def rows(self, records: Iterable[Record], received_at: datetime) -> list[tuple[object, ...]]:
         """The rows the aggregator writes for `records`, in their order; invalid ones give none."""
-        messages = [Message(r.topic, r.partition, r.offset, r.key, r.value) for r in records]
+        messages = [Message(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp) for r in records]
         return self._build(messages, received_at).rows
 
 
 def raw_tables(settings: Settings) -> list[RawTable]:
     """Every raw table the aggregator fills, with the topic it reads: snapshots, then hashtag readings."""
-    late_bound = timedelta(seconds=settings.late_bound_seconds)
+    bounds = Bounds(late=timedelta(seconds=settings.late_bound_seconds),
+                    future=timedelta(seconds=settings.max_future_seconds))
     return [
         RawTable(settings.snapshot_topic, "snapshots", SNAPSHOT_COLUMNS,
-                 lambda messages, now: build_batch(messages, None, late_bound, now)),
-        RawTable(settings.topicstats_topic, "topic_stats", TOPIC_STATS_COLUMNS, build_topic_stats_batch),
+                 lambda messages, now: build_batch(messages, None, bounds, now)),
+        RawTable(settings.topicstats_topic, "topic_stats", TOPIC_STATS_COLUMNS,
+                 lambda messages, now: build_topic_stats_batch(messages, bounds, now)),
     ]  # fmt: skip

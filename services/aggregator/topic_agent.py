@@ -1,46 +1,27 @@
-"""The hashtag-readings agent: batch, write `topic_stats`, then let Faust acknowledge.
+"""The hashtag-readings agent: the batch path (batch_agent.py) of `livefest.topicstats.v1`
+into `topic_stats`. Readings do not move the snapshot watermark."""
 
-The same discipline as the snapshot agent (agent.py), through the same steps (steps.py):
-the body never raises, invalid messages go to their dead-letter topic (with the broker's
-ack awaited), the write is retried inside until ClickHouse accepts it, concurrency=1.
-"""
-
-import logging
-from datetime import UTC, datetime
-
-import faust
-from faust.types import EventT
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from kernel.clickhouse import Store
 from kernel.settings import Settings
-from services.aggregator import steps
-from services.aggregator.batch import build_topic_stats_batch
+from services.aggregator.batch import Batch, Bounds, Message, build_topic_stats_batch
+from services.aggregator.batch_agent import BatchAgent
+from services.aggregator.consumer import BatchApp
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.writer import write_topic_stats
 
-log = logging.getLogger(__name__)
 
+class TopicStatsAggregator(BatchAgent):
+    name = "aggregate_topicstats"
+    write = staticmethod(write_topic_stats)
 
-class TopicStatsAggregator:
-    def __init__(
-        self, app: faust.App, settings: Settings, store: Store, metrics: AggregatorMetrics
-    ) -> None:
-        self.settings = settings
-        self.store = store
-        self.metrics = metrics
-        self.readings = app.topic(settings.topicstats_topic)
-        self.dead_letters = app.topic(settings.topicstats_dlq_topic)
-        app.agent(self.readings, name="aggregate_topicstats", concurrency=1)(self.aggregate)
+    def __init__(self, app: BatchApp, settings: Settings, store: Store, metrics: AggregatorMetrics) -> None:
+        self.bounds = Bounds(late=timedelta(seconds=settings.late_bound_seconds),
+                             future=timedelta(seconds=settings.max_future_seconds))
+        super().__init__(app, app.topic(settings.topicstats_topic), app.topic(settings.topicstats_dlq_topic),
+                         store, metrics, metrics.topicstats_consumed, metrics.topicstats_rejected)
 
-    async def aggregate(self, stream: faust.StreamT) -> None:
-        async for events in stream.take_events(
-            self.settings.batch_size, within=self.settings.batch_seconds
-        ):
-            await self.handle(events)
-
-    async def handle(self, events: list[EventT]) -> None:
-        messages = [steps.message_of(event) for event in events]
-        self.metrics.topicstats_consumed.inc(len(messages))
-        batch = build_topic_stats_batch(messages, datetime.now(UTC))
-        await steps.publish_dead_letters(self.dead_letters, batch, self.metrics.topicstats_rejected)
-        await steps.write_rows(write_topic_stats, self.store, batch.rows, self.metrics)
+    def build(self, messages: Sequence[Message], received_at: datetime) -> Batch:
+        return build_topic_stats_batch(messages, self.bounds, received_at)

@@ -8,6 +8,7 @@ from kernel.clickhouse import Store
 from kernel.settings import Settings
 from services.aggregator.agent import Aggregator
 from services.aggregator.app import create_app
+from services.aggregator.commits import CommitTimer
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.topic_agent import TopicStatsAggregator
 
@@ -19,6 +20,7 @@ def build(settings: Settings, store: Store, metrics: AggregatorMetrics | None = 
     metrics = metrics or AggregatorMetrics.create()
     Aggregator(app, settings, store, metrics)
     TopicStatsAggregator(app, settings, store, metrics)
+    app.sensors.add(CommitTimer(metrics.stage_seconds))
     return app
 
 

@@ -132,7 +132,8 @@ class Pipeline:
     @property
     def publisher(self) -> SnapshotPublisher:
         if self._publisher is None:
-            kafka_admin.ensure_topics(self.kafka, {self.topic: 4, self.dlq_topic: 1})
+            kafka_admin.ensure_topics(self.kafka, {self.topic: 4, self.dlq_topic: 1},
+                                      configs={self.topic: kafka_admin.INBOUND})
             self._publisher = SnapshotPublisher(self.kafka, self.topic)
         return self._publisher
 
@@ -141,7 +142,8 @@ class Pipeline:
 
     def publish_topic_stats(self, messages: Iterable[tuple[bytes | None, bytes]]) -> int:
         """Raw (key, value) messages to the hashtag-readings topic."""
-        kafka_admin.ensure_topics(self.kafka, {self.topicstats_topic: 4, self.topicstats_dlq_topic: 1})
+        kafka_admin.ensure_topics(self.kafka, {self.topicstats_topic: 4, self.topicstats_dlq_topic: 1},
+                                  configs={self.topicstats_topic: kafka_admin.INBOUND})
         publisher = SnapshotPublisher(self.kafka, self.topicstats_topic)
         try:
             count = 0

@@ -44,7 +44,8 @@ class Scenario:
 
 
 def messy(seed: int = 1, sessions: int = 24, polls: int = 40) -> Scenario:
-    """Sessions over ~25 minutes across midnight, with duplicates, shuffled order, late
+    """Sessions over ~25 minutes across midnight, with duplicates (exact copies, and copies
+    with different figures that supersede the first delivery), shuffled order, late
     snapshots (beyond the 10-minute bound too), downward corrections, ended and stale
     sessions, and malformed messages."""
     rng = random.Random(seed)
@@ -77,6 +78,16 @@ def messy(seed: int = 1, sessions: int = 24, polls: int = 40) -> Scenario:
     sent = list(ordered)
     rng.shuffle(sent)  # out of order across and within sessions
     sent.extend(rng.sample(ordered, k=len(ordered) // 10))  # redelivered duplicates
+    # The same identity again with other figures (a platform revising a reading it already
+    # gave): delivered later, the copy supersedes the first in every figure, peaks,
+    # shelf and categories included.
+    for s in rng.sample(ordered, k=max(1, len(ordered) // 15)):
+        sent.append(s.model_copy(update={
+            "viewers_online": 0 if s.status == "ended" else rng.randint(0, 9000),
+            "products_listed": rng.randint(1, 90),
+            "categories": tuple(rng.sample(["agri", "furniture", "jewelry"], k=rng.randint(0, 2))),
+            "gmv_fen": max(0, s.gmv_fen + rng.randint(-200_000, 200_000)),
+        }))
     # A few very late snapshots (older than the watermark by more than 10 minutes) arrive last.
     early = sorted(ordered, key=lambda s: s.observed_at)[:5]
     for s in early:

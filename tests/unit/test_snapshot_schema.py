@@ -5,11 +5,17 @@ import pytest
 
 from schemas.export import SCHEMA_FILE, snapshot_json_schema
 from schemas.snapshot import Snapshot
-from services.aggregator.decode import REASONS, Rejected, decode
+from services.aggregator.decode import REASONS, Rejected
+from services.aggregator.decode import decode as decode_at
+from tests.support.examples import APPENDED_AT, MAX_FUTURE
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
 VALID = sorted((EXAMPLES / "valid").glob("*.json"))
 INVALID = sorted((EXAMPLES / "invalid").glob("*.json"))
+
+
+def decode(value: bytes | None) -> Snapshot | Rejected:
+    return decode_at(value, APPENDED_AT, MAX_FUTURE)
 
 
 def test_there_are_examples_of_both_kinds():

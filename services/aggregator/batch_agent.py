@@ -1,0 +1,145 @@
+"""The batch path of one topic: decode, dead letters, write, then acknowledge.
+
+Each `Delivery` (a batch of records, see consumer.py) goes through, in this order:
+  1. decode: pure and total, every record becomes a row or a dead letter (batch.py);
+  2. dead letters published, the broker's ack awaited, retried until acked;
+  3. rows written to ClickHouse, retried until stored (writer.py); rows ClickHouse refuses
+     for their values are dead-lettered as `store_rejected`;
+  4. the delivery acknowledged, so Faust's commit loop may move the offsets past it.
+
+How "never commit past an unwritten record" is guaranteed: nothing is acknowledged before
+step 4; steps 2-4 run for one delivery at a time, in delivery order (concurrency=1; only
+the next delivery's decoding overlaps a write), so acknowledgements follow the offsets; a
+commit covers only acknowledged offsets (consumer.py). If anything
+unexpected raises on the way (a bug: no message content can, see decode.py), the worker
+is halted: the consumer acknowledges and commits nothing more, and the worker stops with
+an error, so its supervisor restarts it from the last commit (crash-only). A stop
+(Ctrl-C, SIGTERM, rebalance) while a batch is in flight leaves that batch unacknowledged;
+it is read again, and writing it twice changes no figure.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import faust
+from prometheus_client import Counter
+
+from kernel.clickhouse import Store
+from services.aggregator import steps
+from services.aggregator.batch import Batch, DeadLetter, Message
+from services.aggregator.consumer import BatchApp, Delivery
+from services.aggregator.decode import Rejected
+from services.aggregator.metrics import AggregatorMetrics
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class BatchAgent:
+    """Subclasses say how to build a batch, how to write it, and what follows a write."""
+
+    name: str
+    write: steps.Writer  # a staticmethod in subclasses
+
+    def __init__(self, app: BatchApp, source: faust.TopicT, dead_letters: faust.TopicT, store: Store,
+                 metrics: AggregatorMetrics, consumed: Counter, rejected: Counter) -> None:
+        self.app = app
+        self.store = store
+        self.halted = False
+        self.metrics = metrics
+        self.dead_letters = dead_letters
+        self.consumed = consumed
+        self.rejected = rejected
+        app.agent(app.batch_channel(source), name=self.name, concurrency=1)(self.run)
+
+    def build(self, messages: Sequence[Message], received_at: datetime) -> Batch:
+        raise NotImplementedError
+
+    def seen(self, batch: Batch) -> None:
+        """What follows decoding a batch (the snapshot agent moves its watermark)."""
+
+    async def prepare(self) -> None:
+        """What the agent needs before its first batch (the snapshot agent loads its watermark)."""
+
+    async def run(self, stream: faust.StreamT) -> None:
+        """Decode each delivery while the previous one is being stored (the write runs in a
+        thread, ClickHouse on the other core); store them one after the other, so their
+        acknowledgements follow the offsets."""
+        storing: asyncio.Future[None] | None = None
+        try:
+            await self.prepare()
+            async for delivery in stream:
+                batch = self.decode(delivery)
+                if storing is not None:
+                    await storing
+                storing = asyncio.ensure_future(self.persist(delivery, batch))
+            if storing is not None:
+                await storing
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # crash-only: see the module docstring
+            await self.halt(exc)
+            raise
+
+    def decode(self, delivery: Delivery) -> Batch:
+        messages = steps.messages_of(delivery)
+        self.consumed.inc(len(messages))
+        received_at = datetime.now(UTC)
+        batch = Stages(self.metrics)("decode", lambda: self.build(messages, received_at))
+        self.seen(batch)
+        return batch
+
+    async def persist(self, delivery: Delivery, batch: Batch) -> None:
+        """Dead letters, then the rows, then the refused rows' dead letters, then the ack."""
+        timed = Stages(self.metrics)
+        try:
+            await timed.wait("dead_letters", steps.publish_dead_letters(self.dead_letters, batch.dead_letters,
+                                                                        self.rejected))
+            written = await timed.wait("write", steps.write_rows(self.write, self.store, batch.rows, self.metrics))
+            if written.refused:
+                now = datetime.now(UTC)
+                refused = [DeadLetter(batch.messages[i], Rejected("store_rejected", why), now)
+                           for i, why in sorted(written.refused.items())]
+                await timed.wait("dead_letters", steps.publish_dead_letters(self.dead_letters, refused,
+                                                                            self.rejected))
+            timed("ack", lambda: self.app.batch_consumer.ack_delivery(delivery))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # halt at once, not when the next delivery arrives
+            await self.halt(exc)
+            raise
+
+    async def halt(self, exc: BaseException) -> None:
+        if self.halted:
+            return
+        self.halted = True
+        log.critical("%s: unexpected error in the batch path, stopping without committing", self.name,
+                     exc_info=exc)
+        self.app.batch_consumer.halt(exc)
+        await self.app.crash(exc)
+
+
+class Stages:
+    """Times each stage of a batch into `livefest_aggregator_stage_seconds{stage}`."""
+
+    def __init__(self, metrics: AggregatorMetrics) -> None:
+        self.histogram = metrics.stage_seconds
+
+    def __call__(self, stage: str, work: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        try:
+            return work()
+        finally:
+            self.histogram.labels(stage).observe(time.perf_counter() - started)
+
+    async def wait(self, stage: str, work: Awaitable[T]) -> T:
+        started = time.perf_counter()
+        try:
+            return await work
+        finally:
+            self.histogram.labels(stage).observe(time.perf_counter() - started)
