@@ -50,6 +50,13 @@ def reachable(bootstrap: str, timeout_s: float = 1.0) -> bool:
     return False
 
 
+def require(bootstrap: str) -> None:
+    """Fail at once, naming the setting, when no bootstrap server accepts a connection
+    (instead of a client's long bootstrap timeout)."""
+    if not reachable(bootstrap):
+        raise BrokerUnavailable(f"LIVEFEST_KAFKA={bootstrap} is unreachable: {START_HINT}")
+
+
 def ensure_topics(
     bootstrap: str,
     partitions: dict[str, int],

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -75,6 +76,9 @@ class Settings(BaseSettings):
     )
     api_generation_poll_seconds: float = Field(
         0.1, gt=0, le=5, description="how often the API looks for a new write (answers are cached until one)"
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text for a terminal, json for a log shipper (one object per line)"
     )
 
     @field_validator("api_keys")

@@ -4,31 +4,119 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from kernel.settings import get_settings
+from kernel import logs
+from kernel.settings import Settings, get_settings
 from livefest.dlq import dlq
 from livefest.status import status
 
 
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # kafka-python narrates every connection at INFO; keep its warnings and errors.
-    logging.getLogger("kafka").setLevel(logging.DEBUG if verbose else logging.WARNING)
+def user_error(exc: Exception) -> str | None:
+    """The one line an operator sees for a failure that is theirs to fix (None: a bug).
+
+    The one place that maps the kernel's (and the Kafka client's) error types to
+    messages, each saying which setting is involved and what to do."""
+    from kafka.errors import KafkaError, KafkaTimeoutError
+    from pydantic import ValidationError
+
+    from kernel.clickhouse import StoreError, StoreUnavailable, redact
+    from kernel.kafka_admin import START_HINT, BrokerUnavailable
+    from services.ingest.publisher import BrokerUnreachable
+
+    settings = _settings_or_none()
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"LIVEFEST_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}"
+                         for e in exc.errors())
+    if isinstance(exc, StoreUnavailable):
+        dsn = redact(settings.clickhouse_dsn) if settings else "?"
+        return (f"LIVEFEST_CLICKHOUSE={dsn} is unreachable ({_root_cause(exc)}): start the ClickHouse server "
+                "or point LIVEFEST_CLICKHOUSE at one")
+    if isinstance(exc, StoreError):
+        return f"ClickHouse refused the query ({exc}); is the schema migrated? Run `livefest migrate`"
+    if isinstance(exc, BrokerUnavailable | BrokerUnreachable):
+        return str(exc)
+    if isinstance(exc, KafkaError):
+        kafka = f"LIVEFEST_KAFKA={settings.kafka if settings else '?'}"
+        if isinstance(exc, KafkaTimeoutError):
+            return f"{kafka} did not answer in time ({exc}): {START_HINT}"
+        return f"Kafka at {kafka} failed ({exc}); is the broker up? See `livefest status`"
+    return None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _root_cause(exc: BaseException) -> str:
+    """The innermost cause (a refused connection, a DNS failure), not the drivers' wrappers."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return str(exc) or type(exc).__name__
+
+
+def _settings_or_none() -> "Settings | None":
+    try:
+        return get_settings()
+    except Exception:  # the settings themselves may be what is wrong
+        return None
+
+
+class OperatorGroup(click.Group):
+    """`livefest`: a user's mistake or an unreachable service ends as one line on stderr
+    and exit status 1 (click.ClickException), never as a traceback."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """As click's, except that a bad argument is one line too (with where to look)."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            where = f" (see `{exc.ctx.command_path} -h`)" if exc.ctx else ""
+            click.echo(f"Error: {exc.format_message()}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            message = user_error(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
+
+
+SERVICES = {"up", "aggregator", "api", "ingest", "simulate"}  # long-running: their logs are their voice
+
+
+def _logging(verbose: bool, component: str) -> None:
+    """Every command logs the same way: LIVEFEST_LOG_FORMAT (text or json), to stderr."""
+    logs.configure(get_settings().log_format, logging.DEBUG if verbose else logging.INFO, component)
+    # kafka-python narrates every connection at INFO. In a one-shot command, it and the
+    # ClickHouse driver also log a traceback per failed attempt before the one line the
+    # command reports anyway; a service keeps their warnings for its log.
+    quiet = logging.WARNING if component in SERVICES else logging.CRITICAL
+    for name in ("kafka", "clickhouse_connect", "urllib3", "urllib3.connectionpool"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else max(quiet, logging.WARNING))
+
+
+@click.group(cls=OperatorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="livefest", prog_name="livefest")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(verbose: bool) -> None:
     """livefest: metrics pipeline for city-wide livestream-commerce festivals.
 
     Configuration comes from LIVEFEST_* environment variables (see README).
     """
-    _logging(verbose)
+    _logging(verbose, click.get_current_context().invoked_subcommand or "livefest")
 
 
 @main.command()
@@ -108,15 +196,16 @@ def api() -> None:
 
     settings = get_settings()
     app = create_app(settings, Store(settings.clickhouse_dsn))
-    uvicorn.run(app, host=settings.api_host, port=settings.api_port)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)  # livefest's log format
 
 
 @main.command()
 @click.option(
-    "--speed", default=0.0, show_default=True, help="Speed factor; 0 = as fast as possible."
+    "--speed", default=0.0, show_default=True, type=click.FloatRange(min=0),
+    help="Speed factor; 0 = as fast as possible.",
 )
-@click.option("--rooms", default=90, show_default=True)
-@click.option("--hours", default=3.0, show_default=True)
+@click.option("--rooms", default=90, show_default=True, type=click.IntRange(min=1))
+@click.option("--hours", default=3.0, show_default=True, type=click.FloatRange(min=0, min_open=True))
 @click.option("--seed", default=2021, show_default=True)
 @click.option("--clean", is_flag=True, help="No duplicates, delays or malformed messages.")
 def replay(speed: float, rooms: int, hours: float, seed: int, clean: bool) -> None:
@@ -124,16 +213,20 @@ def replay(speed: float, rooms: int, hours: float, seed: int, clean: bool) -> No
     import threading
     from datetime import timedelta
 
+    from kernel import kafka_admin
+    from livefest import progress
     from services.ingest.publisher import SnapshotPublisher
     from services.ingest.replay import Disorder, disordered
     from services.ingest.replay import replay as run_replay
     from services.simulator.festival import Festival
 
     settings = get_settings()
+    kafka_admin.require(settings.kafka)
     festival = Festival(seed=seed, rooms=rooms, duration=timedelta(hours=hours))
     publisher = SnapshotPublisher(settings.kafka, settings.snapshot_topic)
     messages = disordered(festival.snapshots(), Disorder.none() if clean else Disorder())
-    sent = run_replay(publisher, messages, festival.start, speed or 1e12, threading.Event())
+    with progress.counted(f"publishing to {settings.snapshot_topic}", messages) as counted:
+        sent = run_replay(publisher, counted, festival.start, speed or 1e12, threading.Event())
     publisher.close()
     click.echo(f"published {sent} messages to {settings.snapshot_topic}")
 

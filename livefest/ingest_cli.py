@@ -53,8 +53,9 @@ def simulate(
         f"http://{settings.simulator_host}:{settings.simulator_port} (truth at /truth)"
     )
     # date_header off: the back offices write their own clock (event time) into each answer's Date.
+    # log_config=None: uvicorn logs through livefest's own configuration (kernel.logs).
     uvicorn.run(create_app(office), host=settings.simulator_host, port=settings.simulator_port, log_level="warning",
-                date_header=False)
+                date_header=False, log_config=None)
 
 
 @click.command()

@@ -10,6 +10,7 @@ re-insert finishes.
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kernel.clickhouse import Store
@@ -48,15 +49,23 @@ def _columns(store: Store, select: str) -> list[str]:
     return [row[0] for row in store.rows(f"DESCRIBE ({select})")]
 
 
-def rebuild(store: Store) -> list[DerivedTable]:
-    """Truncate every derived table and refill it from the raw tables; returns what it did."""
+def steps(tables: list[DerivedTable]) -> int:
+    """How many statements `rebuild` runs for these tables (one truncation per target)."""
+    return len({t.target for t in tables}) + len(tables)
+
+
+def rebuild(store: Store, tick: Callable[[], None] = lambda: None) -> list[DerivedTable]:
+    """Truncate every derived table and refill it from the raw tables; returns what it did.
+    `tick` is called after each of its `steps()` statements (a progress bar)."""
     tables = derived_tables(store)
     for target in sorted({t.target for t in tables}):
         log.info("truncating %s", target)
         store.command(f"TRUNCATE TABLE {target}")
+        tick()
     for table in tables:
         # Columns by name, not position, exactly as the view's own inserts map them.
         columns = ", ".join(f"`{c}`" for c in _columns(store, table.select))
         log.info("refilling %s from the SELECT of %s", table.target, table.view)
         store.command(f"INSERT INTO {table.target} ({columns}) {table.select}")
+        tick()
     return tables

@@ -11,6 +11,9 @@ import click
 
 from kernel.settings import get_settings
 
+# A results report is read and forwarded by people: a top list beyond this is not a top list.
+MAX_TOP = 1000
+
 
 @click.command()
 @click.option(
@@ -19,19 +22,26 @@ from kernel.settings import get_settings
 )  # fmt: skip
 def rebuild(from_topic: bool) -> None:
     """Recompute every derived table from the raw stores (identical figures afterwards)."""
+    from kernel import kafka_admin
     from kernel.clickhouse import Store
     from kernel.migrate import migrate
+    from livefest import progress
+    from livefest.rebuild import derived_tables, steps
     from livefest.rebuild import rebuild as run_rebuild
     from livefest.topic_rebuild import rebuild_from_topics
 
     settings = get_settings()
+    if from_topic:
+        kafka_admin.require(settings.kafka)  # before anything is truncated
     store = Store(settings.clickhouse_dsn)
     migrate(store)
     if from_topic:
         for name, rows in rebuild_from_topics(store, settings).items():
             click.echo(f"refilled {name} with {rows} rows from Kafka (derived tables through their views)")
         return
-    for table in run_rebuild(store):
+    with progress.bar("rebuilding derived tables", steps(derived_tables(store))) as bar:
+        tables = run_rebuild(store, tick=lambda: bar.update(1))
+    for table in tables:
         click.echo(f"rebuilt {table.target} from the SELECT of {table.view}")
 
 
@@ -43,7 +53,8 @@ def rebuild(from_topic: bool) -> None:
 )  # fmt: skip
 @click.option("--from", "start", default=None, help="Period start: RFC 3339 (whole minute) or YYYY-MM-DD (Shanghai).")
 @click.option("--to", "end", default=None, help="Period end, excluded: RFC 3339 (whole minute) or YYYY-MM-DD.")
-@click.option("--top", default=20, show_default=True, help="Sessions on the top-sessions sheet.")
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1, MAX_TOP),
+              help=f"Sessions on the top-sessions sheet (1 to {MAX_TOP}).")
 def report(fmt: str, output: Path, start: str | None, end: str | None, top: int) -> None:
     """The results report (成绩汇总) by county, special, platform and day, plus the top sessions."""
     from kernel.clickhouse import Store

@@ -1,14 +1,18 @@
 """`livefest status`: one screen answering "is the pipeline healthy right now?".
 
-Broker reachability, the aggregator group's lag per partition, the watermark (from a
-ClickHouse server, else from the API), the last successful poll per platform (when
-LIVEFEST_INGEST_METRICS_URL points at an ingest /metrics), and the dead letters held.
-Gathering does the I/O; `render` is pure.
+Broker reachability, the aggregator group's lag per partition and which worker owns
+which partitions, the watermark and its age (from a ClickHouse server, else from the
+API), ClickHouse's and the API's health, the last successful poll per platform (when
+LIVEFEST_INGEST_METRICS_URL points at an ingest /metrics), and the dead letters held in
+both dead-letter topics. `--json` prints the same facts as one JSON object for scripts.
+Gathering does the I/O; `render` and `as_json` are pure.
 """
 
+import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import click
 import httpx
@@ -16,6 +20,7 @@ import httpx
 from kernel import kafka_admin
 from kernel.lag import OffsetReader, PartitionOffsets, total_held, total_lag
 from kernel.settings import Settings, get_settings
+from livefest import health
 
 LAST_SUCCESS = "livefest_ingest_last_success_timestamp_seconds"
 STALE_POLL_S = 120
@@ -31,6 +36,10 @@ class Status:
     watermark_source: str = ""
     last_polls: dict[str, float] | None = None
     problems: list[str] = field(default_factory=list)
+    topicstats_dlq_held: int | None = None
+    api: str = "not checked"
+    clickhouse: str = "not checked"
+    workers: list[health.Worker] = field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
@@ -41,10 +50,26 @@ def gather(settings: Settings) -> Status:
     status = Status(kafka=settings.kafka, broker_ok=kafka_admin.reachable(settings.kafka))
     if status.broker_ok:
         _offsets(settings, status)
+        _workers(settings, status)
+    _services(settings, status)
     _watermark(settings, status)
     if settings.ingest_metrics_url:
         _last_polls(settings.ingest_metrics_url, status)
     return status
+
+
+def _services(settings: Settings, status: Status) -> None:
+    status.api, body = health.api_health(settings)
+    status.clickhouse = health.clickhouse_health(settings, body)
+    if status.clickhouse != "ok":
+        status.problems.append(f"ClickHouse: {status.clickhouse}")
+
+
+def _workers(settings: Settings, status: Status) -> None:
+    try:
+        status.workers = health.workers(settings)
+    except Exception as exc:  # status reports every failure instead of stopping at the first
+        status.problems.append(f"consumer group {settings.consumer_group} could not be described: {exc}")
 
 
 def _offsets(settings: Settings, status: Status) -> None:
@@ -52,6 +77,7 @@ def _offsets(settings: Settings, status: Status) -> None:
     try:
         status.lag = reader.offsets(settings.snapshot_topic)
         status.dlq_held = total_held(reader.offsets(settings.dlq_topic))
+        status.topicstats_dlq_held = total_held(reader.offsets(settings.topicstats_dlq_topic))
     finally:
         reader.close()
     if not status.lag:
@@ -98,9 +124,11 @@ def _last_polls(url: str, status: Status) -> None:
 
 
 def quiet_kafka() -> None:
-    """kafka-python logs every connection at INFO: noise in an operator's terminal."""
+    """kafka-python logs every connection at INFO: noise in an operator's terminal (the
+    CLI may have quietened it further already)."""
+    kafka = logging.getLogger("kafka")
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
-        logging.getLogger("kafka").setLevel(logging.WARNING)
+        kafka.setLevel(max(kafka.level, logging.WARNING))
 
 
 def render(status: Status, now: float) -> list[str]:
@@ -112,8 +140,15 @@ def render(status: Status, now: float) -> list[str]:
         for o in status.lag:
             committed = "never" if o.committed is None else f"{o.committed:,}"
             lines.append(f"  partition {o.partition:>3}  lag {o.lag:>9,}  committed {committed:>11}  end {o.end:,}")
+    for worker in status.workers:
+        owned = ", ".join(map(str, worker.partitions)) or "none"
+        lines.append(f"  worker {worker.host:<15} partitions {owned}  ({worker.member})")
+    age = health.age_seconds(status.watermark, now)
     lines.append(f"watermark   {status.watermark or 'no snapshot yet'}"
+                 + (f", {age:,.0f} s ago" if age is not None else "")
                  + (f"  (from {status.watermark_source})" if status.watermark_source else ""))
+    lines.append(f"clickhouse  {ok if status.clickhouse == 'ok' else click.style(status.clickhouse, fg='red')}")
+    lines.append(f"api         {ok if status.api == 'ok' else click.style(status.api, fg='yellow')}")
     if status.last_polls is not None:
         lines.append("last poll   " + ("none reported" if not status.last_polls else "per platform:"))
         for platform, at in sorted(status.last_polls.items()):
@@ -123,16 +158,38 @@ def render(status: Status, now: float) -> list[str]:
     if status.dlq_held is not None:
         colour = "yellow" if status.dlq_held else "green"
         lines.append("dead letters " + click.style(f"{status.dlq_held:,}", fg=colour) + " held (livefest dlq list)")
+    if status.topicstats_dlq_held is not None:
+        colour = "yellow" if status.topicstats_dlq_held else "green"
+        lines.append("  hashtags   " + click.style(f"{status.topicstats_dlq_held:,}", fg=colour)
+                     + " held (livefest dlq --dlq topicstats list)")
     lines.extend(click.style(f"problem     {p}", fg="red") for p in status.problems)
     return lines
 
 
+def as_json(status: Status, now: float) -> dict[str, Any]:
+    """The same facts for a script: plain JSON types, ages in seconds, `healthy` on top."""
+    facts = asdict(status)
+    facts["lag"] = [{**asdict(o), "lag": o.lag} for o in status.lag]
+    facts["total_lag"] = total_lag(status.lag)
+    facts["watermark_age_seconds"] = health.age_seconds(status.watermark, now)
+    facts["last_poll_age_seconds"] = (
+        None if status.last_polls is None else {p: now - at for p, at in status.last_polls.items()}
+    )
+    return {"healthy": status.healthy, **facts}
+
+
 @click.command()
-def status() -> None:
-    """Broker, consumer lag per partition, watermark, last poll per platform, dead letters."""
+@click.option("--json", "as_json_flag", is_flag=True, help="One JSON object (for scripts) instead of the screen.")
+def status(as_json_flag: bool) -> None:
+    """Broker, lag and partitions per worker, watermark and its age, ClickHouse and API health,
+    last poll per platform, dead letters. Exit status 1 when something is wrong."""
     quiet_kafka()
     report = gather(get_settings())
-    for line in render(report, time.time()):
-        click.echo(line)
+    now = time.time()
+    if as_json_flag:
+        click.echo(json.dumps(as_json(report, now), ensure_ascii=False, indent=2))
+    else:
+        for line in render(report, now):
+            click.echo(line)
     if not report.healthy:
         raise SystemExit(1)

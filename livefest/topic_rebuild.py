@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from kafka import KafkaConsumer, TopicPartition
 
 from kernel.clickhouse import Store
+from kernel.lag import OffsetReader, total_held
 from kernel.settings import Settings
+from livefest import progress
 from livefest.rebuild import derived_tables
 from services.aggregator.refill import Record, raw_tables
 
@@ -57,17 +59,30 @@ def read_topic(bootstrap: str, topic: str, batch: int = BATCH) -> Iterator[list[
         consumer.close()
 
 
+def topic_size(bootstrap: str, topic: str) -> int:
+    """Messages the topic holds now (what a refill will read)."""
+    reader = OffsetReader(bootstrap)
+    try:
+        return total_held(reader.offsets(topic))
+    finally:
+        reader.close()
+
+
 def rebuild_from_topics(store: Store, settings: Settings) -> dict[str, int]:
-    """Truncate raw and derived tables, re-insert every valid message; rows per table."""
+    """Truncate raw and derived tables, re-insert every valid message; rows per table
+    (a progress bar per topic on a terminal)."""
     plan = raw_tables(settings)
     for table in sorted({t.target for t in derived_tables(store)} | {s.table for s in plan}):
         store.command(f"TRUNCATE TABLE {table}")
     written: dict[str, int] = {}
     for source in plan:
         written[source.table] = 0
-        for records in read_topic(settings.kafka, source.topic):
-            rows = source.rows(records, datetime.now(UTC))
-            store.insert(source.table, rows, source.columns)
-            written[source.table] += len(rows)
+        with progress.bar(f"refilling {source.table} from {source.topic}",
+                          topic_size(settings.kafka, source.topic)) as bar:
+            for records in read_topic(settings.kafka, source.topic):
+                rows = source.rows(records, datetime.now(UTC))
+                store.insert(source.table, rows, source.columns)
+                written[source.table] += len(rows)
+                bar.update(len(records))
         log.info("%s: %d rows from %s", source.table, written[source.table], source.topic)
     return written

@@ -1,4 +1,5 @@
-"""Exports this worker's consumer lag per partition (a Faust timer; measuring runs off the loop).
+"""Exports this worker's consumer lag and committed offset per partition (a Faust timer;
+measuring runs off the loop).
 
 Each worker reports only the partitions assigned to it, so the series of several workers
 never overlap and `sum(livefest_aggregator_consumer_lag_messages)` is the group's lag.
@@ -10,7 +11,7 @@ import logging
 
 import faust
 
-from kernel.lag import OffsetReader
+from kernel.lag import OffsetReader, PartitionOffsets
 from kernel.settings import Settings
 from services.aggregator.metrics import AggregatorMetrics
 
@@ -32,17 +33,21 @@ class LagProbe:
         try:
             assigned = sorted(tp.partition for tp in self.app.consumer.assignment() if tp.topic == topic)
             loop = asyncio.get_running_loop()
-            lags = await loop.run_in_executor(None, self._lags, assigned)
+            offsets = await loop.run_in_executor(None, self._offsets, assigned)
         except Exception as exc:  # a failed measurement must never stop the worker
             log.warning("could not measure consumer lag: %s", exc)
+            self.metrics.lag_probe_errors.inc()
             return
         self.metrics.partitions_assigned.set(len(assigned))
         # Partitions move between workers on rebalance: drop those no longer ours.
         self.metrics.consumer_lag.clear()
-        for partition, lag in lags.items():
-            self.metrics.consumer_lag.labels(str(partition)).set(lag)
+        self.metrics.committed_offset.clear()
+        for o in offsets:
+            self.metrics.consumer_lag.labels(str(o.partition)).set(o.lag)
+            if o.committed is not None:
+                self.metrics.committed_offset.labels(str(o.partition)).set(o.committed)
 
-    def _lags(self, partitions: list[int]) -> dict[int, int]:
+    def _offsets(self, partitions: list[int]) -> list[PartitionOffsets]:
         if self._reader is None:
             self._reader = OffsetReader(self.settings.kafka, self.settings.consumer_group)
-        return {o.partition: o.lag for o in self._reader.offsets(self.settings.snapshot_topic, partitions)}
+        return self._reader.offsets(self.settings.snapshot_topic, partitions)

@@ -21,6 +21,8 @@ class AggregatorMetrics:
     watermark: Gauge
     last_write: Gauge
     consumer_lag: Gauge
+    committed_offset: Gauge
+    lag_probe_errors: Counter
     partitions_assigned: Gauge
     topicstats_consumed: Counter
     topicstats_rejected: Counter
@@ -77,6 +79,18 @@ class AggregatorMetrics:
                 "Messages in a snapshot-topic partition this worker owns that are not yet "
                 "committed (end offset minus the group's committed offset).",
                 ["partition"],
+                registry=registry,
+            ),
+            committed_offset=Gauge(
+                "livefest_aggregator_committed_offset",
+                "The group's committed offset in each snapshot-topic partition this worker owns: "
+                "it moves only after ClickHouse accepted a batch, so a stuck one means a stalled worker.",
+                ["partition"],
+                registry=registry,
+            ),
+            lag_probe_errors=Counter(
+                "livefest_aggregator_lag_probe_errors_total",
+                "Failed attempts to read the topic's offsets from Kafka (lag and committed offsets go stale).",
                 registry=registry,
             ),
             partitions_assigned=Gauge(

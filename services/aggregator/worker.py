@@ -1,9 +1,11 @@
 """Runs the aggregator: a Faust worker in this thread until SIGINT/SIGTERM."""
 
+import copy
 import logging
 
 import faust
 
+from kernel import logs
 from kernel.clickhouse import Store
 from kernel.settings import Settings
 from services.aggregator.agent import Aggregator
@@ -25,8 +27,15 @@ def build(settings: Settings, store: Store, metrics: AggregatorMetrics | None = 
 
 
 def run(app: faust.App, loglevel: str = "info") -> None:
-    """Blocks until the worker stops (Ctrl-C / SIGTERM); returns instead of exiting."""
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
+    """Blocks until the worker stops (Ctrl-C / SIGTERM); returns instead of exiting.
+
+    Faust's worker resets logging when it starts: it is handed the process's own
+    configuration (kernel.logs), so the worker logs like the rest of livefest."""
+    configured = logs.current()
+    worker = faust.Worker(
+        app, loglevel=loglevel, quiet=True, redirect_stdouts=False,
+        logging_config=copy.deepcopy(configured) if configured else None,
+    )
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:

@@ -48,7 +48,7 @@ FIGURES = (
     ("livefest_festival_gmv_fen", "gmv_fen", "Transaction amount (GMV) in fen, at the watermark."),
     ("livefest_festival_orders", "orders", "Paid orders."),
     ("livefest_festival_units_sold", "units_sold", "Items sold."),
-    ("livefest_festival_viewers_total", "viewers_total", "Cumulative viewers of the sessions."),
+    ("livefest_festival_viewers_cumulative", "viewers_total", "Cumulative viewers (the API's viewers_total)."),
     ("livefest_festival_viewers_online", "viewers_online", "Viewers online in live sessions."),
     ("livefest_festival_sessions", "sessions", "Broadcast sessions seen so far."),
     ("livefest_festival_sessions_live", "sessions_live", "Sessions live at the watermark."),

@@ -1,19 +1,17 @@
-"""Every metric the adapters export, declared once. Labels are bounded: platform and
-reason (never session or room ids).
+"""Every metric the adapters export, declared once (catalogue: deploy/METRICS.md).
 
-| metric | meaning |
-|---|---|
-| `livefest_ingest_polls_total{platform}` | poll cycles started |
-| `livefest_ingest_failures_total{platform,reason}` | failed requests and unreadable records, by reason |
-| `livefest_ingest_snapshots_total{platform}` | new snapshots written to the spool |
-| `livefest_ingest_topic_stats_total{platform}` | hashtag readings written to the spool |
-| `livefest_ingest_published_total` | spooled messages acknowledged by Kafka |
-| `livefest_ingest_delivery_failures_total` | attempts to deliver the spool that failed (broker unreachable, no ack) |
-| `livefest_ingest_publish_latency_seconds` | spool -> Kafka acknowledgement |
-| `livefest_ingest_spool_depth` | messages waiting in the spool |
-| `livefest_ingest_last_success_timestamp_seconds{platform}` | end of the last fully successful poll cycle |
-| `livefest_ingest_rooms_on_air{platform}` | configured rooms on air, for status-only platforms (mini-program live) |
-| `livefest_ingest_live_viewers{platform,county}` | real-time viewers, where that is all a platform gives (Kuaishou) |
+Labels are bounded: `platform` (8), `outcome` (`ok`, `failed`) and `reason`
+(FAILURE_REASONS) — never a session or room id. A room that keeps failing is counted
+per platform (`rooms_failing`) and named in the log, not in a label.
+
+A *poll* is one read of a platform's back office: its room list, one live room's
+figures, or its hashtag readings. It is counted once, when it is over, with the outcome
+`failed` if it could not be read after the client's retries or what came back was
+unreadable. So `polls_total{outcome="failed"} / polls_total` is a share of reads
+between 0 and 1, whatever the retries (every attempt is in `failures_total`, by reason).
+
+Two gauges stand in for figures some platforms do not publish: `rooms_on_air` (status-only
+platforms, mini-program live) and `live_viewers` (Kuaishou's real-time viewers, by county).
 """
 
 from dataclasses import dataclass
@@ -25,18 +23,21 @@ FAILURE_REASONS = (
     "malformed", "not_json", "sub_fen", "unknown_status", "invalid_snapshot", "api_error",
     "unknown_activity", "unattributed", "quota_exhausted", "permission_denied", "list_truncated",
 )
+OUTCOMES = ("ok", "failed")
 
 
 @dataclass(frozen=True)
 class IngestMetrics:
     polls: Counter
     failures: Counter
+    rooms_failing: Gauge
     snapshots: Counter
     topic_stats: Counter
     published: Counter
     delivery_failures: Counter
     publish_latency: Histogram
     spool_depth: Gauge
+    spool_oldest_age: Gauge
     last_success: Gauge
     rooms_on_air: Gauge
     live_viewers: Gauge
@@ -44,11 +45,24 @@ class IngestMetrics:
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> "IngestMetrics":
         return cls(
-            polls=Counter("livefest_ingest_polls_total", "Poll cycles started.", ["platform"], registry=registry),
+            polls=Counter(
+                "livefest_ingest_polls_total",
+                "Reads of a platform's back office (room list, one room, hashtag readings), by outcome; "
+                "each read counted once, retries included.",
+                ["platform", "outcome"],
+                registry=registry,
+            ),
             failures=Counter(
                 "livefest_ingest_failures_total",
-                "Failed back-office requests and unreadable records, by reason (bounded set).",
+                "Failed back-office request attempts (retries included), unreadable records and "
+                "unattributed rooms, by reason (bounded set).",
                 ["platform", "reason"],
+                registry=registry,
+            ),
+            rooms_failing=Gauge(
+                "livefest_ingest_rooms_failing",
+                "Configured live rooms whose last 3 reads all failed (their figures are frozen).",
+                ["platform"],
                 registry=registry,
             ),
             snapshots=Counter(
@@ -77,9 +91,15 @@ class IngestMetrics:
                 "livefest_ingest_spool_depth", "Messages in the spool not yet acknowledged by Kafka.",
                 registry=registry,
             ),
+            spool_oldest_age=Gauge(
+                "livefest_ingest_spool_oldest_age_seconds",
+                "Age of the oldest message in the spool not yet acknowledged by Kafka (0 when empty), "
+                "measured at scrape time.",
+                registry=registry,
+            ),
             last_success=Gauge(
                 "livefest_ingest_last_success_timestamp_seconds",
-                "Unix time at the end of the platform's last poll cycle without failures.",
+                "Unix time of the platform's last successful read (any room, the room list or hashtags).",
                 ["platform"],
                 registry=registry,
             ),

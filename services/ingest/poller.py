@@ -4,6 +4,9 @@ configured room's figures, normalize them and write the new snapshots to the spo
 Nothing a platform sends can stop the loop: an unreadable record or answer is logged,
 counted (`livefest_ingest_failures_total{reason}`) and skipped; a failed cycle is
 retried at the next tick, later and later while the platform says its quota is used up.
+Every read (room list, room, hashtag readings) is counted once in
+`livefest_ingest_polls_total{outcome}`; a room failing read after read is tracked on its
+own (`room_health.RoomStreaks`), so one bad room never looks like a failing platform.
 Per-day counters become session-cumulative with the closed days' figures, which are kept
 in the spool's state so a restarted adapter has them. For a platform whose every room is
 an account (WeChat Channels) the poller polls one room; for a status-only platform
@@ -24,6 +27,8 @@ from services.ingest.adapters import NORMALIZERS
 from services.ingest.adapters.api import AuthRejected, Listing, RateLimited, Retryable
 from services.ingest.adapters.common import Attribution, Carry, MalformedPayload, need
 from services.ingest.client import PlatformClient
+from services.ingest.metrics import OUTCOMES
+from services.ingest.room_health import RoomStreaks
 from services.ingest.spool import Message, Spool
 
 log = logging.getLogger(__name__)
@@ -60,6 +65,11 @@ class Poller:
         self._last: dict[str, datetime] = {}  # newest observed_at spooled per session
         self._reads: dict[str, int] = {}  # newest hashtag reads spooled per special
         self.spooled = 0
+        self.streaks = RoomStreaks()
+        # Every series exists from the start (at 0), so rate() sees the first failure.
+        for outcome in OUTCOMES:
+            self.metrics.polls.labels(self.platform, outcome)
+        self.metrics.rooms_failing.labels(self.platform).set(0)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -72,25 +82,48 @@ class Poller:
                 pass
 
     async def cycle(self) -> bool:
-        """One pass over the platform; True when nothing failed."""
-        self.metrics.polls.labels(self.platform).inc()
+        """One pass over the platform; True when every read succeeded."""
         self._limited = False
+        clean = await self._pass()
+        self._backoff()
+        return clean
+
+    async def _pass(self) -> bool:
         try:
             await self.client.token()  # its answer sets the platform's clock before the first listing
             listings = [self._own(x) for x in await self.api.listings(self.client.call, self.client.platform_now())]
-            if not self.api.publishes:
-                clean = self._statuses(listings)
-            else:
-                clean = all(await asyncio.gather(*(self._room(x) for x in listings)))
-            if self.config.topic_stats:
-                clean = await self._topic_stats() and clean
         except (Retryable, MalformedPayload, AuthRejected) as exc:
             self._skip(getattr(exc, "reason", "malformed"), f"room list: {exc}", exc)
-            clean = False
-        self._backoff()
-        if clean:
-            self.metrics.last_success.labels(self.platform).set(time.time())
+            self._polled(False)
+            return False
+        self._polled(True)
+        if self.api.publishes:
+            reads = await asyncio.gather(*(self._room(x) for x in listings))
+            self._track_rooms(listings, reads)
+            clean = all(ok is not False for ok in reads)
+        else:
+            clean = self._statuses(listings)
+        if self.config.topic_stats:
+            clean = await self._topic_stats() and clean
         return clean
+
+    def _polled(self, ok: bool) -> None:
+        """Count one read of the back office (after its retries), once."""
+        self.metrics.polls.labels(self.platform, OUTCOMES[0] if ok else OUTCOMES[1]).inc()
+        if ok:
+            self.metrics.last_success.labels(self.platform).set(time.time())
+
+    def _track_rooms(self, listings: list[Listing | MalformedPayload], reads: list[bool | None]) -> None:
+        read: list[str] = []
+        for listing, ok in zip(listings, reads, strict=True):
+            if isinstance(listing, Listing) and ok is not None:
+                read.append(listing.room_id)
+                if self.streaks.record(listing.room_id, ok):
+                    log.warning("%s: room %s failed its last %d reads; its figures are frozen",
+                                self.platform, listing.room_id, self.streaks.threshold,
+                                extra={"platform": self.platform, "room_id": listing.room_id})
+        self.streaks.keep_only(read)
+        self.metrics.rooms_failing.labels(self.platform).set(len(self.streaks.failing()))
 
     def _own(self, listing: Listing | MalformedPayload) -> Listing | MalformedPayload:
         """A listing of the account polled is the account's room's."""
@@ -118,23 +151,27 @@ class Poller:
         self.metrics.rooms_on_air.labels(self.platform).set(on_air)
         return not any(isinstance(x, MalformedPayload) for x in listings)
 
-    async def _room(self, listing: Listing | MalformedPayload) -> bool:
+    async def _room(self, listing: Listing | MalformedPayload) -> bool | None:
+        """Read one listed room: True/False for a read that succeeded/failed, None when not read."""
         if isinstance(listing, MalformedPayload):
             self._skip(listing.reason, f"room list record: {listing}")
+            self._polled(False)
             return False
         room = self.rooms.get(listing.room_id)
         if room is None:
             self._skip("unattributed", f"room {listing.room_id} is not in the configuration; skipped")
-            return True
+            return None
         if not listing.live or listing.live_id in self._done:
-            return True
+            return None
         try:
             row = await self.api.detail(self.client.call, listing)
             carry = await self._carry(row) if self.api.per_day else Carry()
             snapshot = self.normalize(row, room, carry, datetime.now(UTC))  # type: ignore[misc]
         except (Retryable, MalformedPayload, AuthRejected) as exc:
             self._skip(getattr(exc, "reason", "malformed"), f"room {listing.room_id}: {exc}", exc)
+            self._polled(False)
             return False
+        self._polled(True)
         if snapshot is not None:
             self._spool_snapshot(snapshot, listing.live_id)
         return True
@@ -173,9 +210,11 @@ class Poller:
     async def _topic_stats(self) -> bool:
         try:
             readings = await self.api.topic_stats(self.client.call)  # type: ignore[attr-defined]
-        except (Retryable, MalformedPayload) as exc:
+        except (Retryable, MalformedPayload, AuthRejected) as exc:
             self._skip(getattr(exc, "reason", "malformed"), f"topic stats: {exc}", exc)
+            self._polled(False)
             return False
+        self._polled(True)
         # A reading is published when its count moved (the newest reading stands anyway).
         fresh = [r for r in readings if self._reads.get(r.special) != r.reads]
         if fresh:
@@ -189,6 +228,6 @@ class Poller:
     def _skip(self, reason: str, detail: str, error: Exception | None = None) -> None:
         self._limited = self._limited or isinstance(error, RateLimited)
         if reason != "unattributed":
-            log.warning("%s: %s", self.platform, detail)
+            log.warning("%s: %s", self.platform, detail, extra={"platform": self.platform, "reason": reason})
         if not isinstance(error, Retryable):  # the client counted every failed attempt already
             self.metrics.failures.labels(self.platform, reason).inc()

@@ -5,6 +5,7 @@ so it goes on while the broker is away; the spool takes up the slack."""
 import asyncio
 import logging
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -36,6 +37,8 @@ class Ingest:
         self.settings = settings
         self.metrics = metrics or IngestMetrics.create()
         self.spool = Spool(spool or spool_path(settings))
+        # Read at scrape time: the age stays true even while the delivery thread is blocked.
+        self.metrics.spool_oldest_age.set_function(lambda: self.spool.oldest_age(time.time()))
         self.delivery = Delivery(self.spool, settings.kafka, settings.snapshot_topic, self.metrics)
         self.pollers: list[Poller] = []
 

@@ -52,6 +52,7 @@ class Spool:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
+        self._closed = False
 
     def put(self, messages: Iterable[Message], state: dict[str, str] | None = None) -> None:
         """Append messages and update state in one transaction."""
@@ -82,6 +83,15 @@ class Spool:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
 
+    def oldest_age(self, now: float) -> float:
+        """Seconds the oldest unacknowledged message has waited (0 when empty or closed):
+        what the spool alert watches, since a busy spool is deep but never old."""
+        with self._lock:
+            if self._closed:
+                return 0.0
+            row = self._db.execute("SELECT spooled_at FROM outbox ORDER BY seq LIMIT 1").fetchone()
+        return max(0.0, now - row[0]) if row else 0.0
+
     def get(self, name: str) -> str | None:
         with self._lock:
             row = self._db.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
@@ -104,4 +114,5 @@ class Spool:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._db.close()

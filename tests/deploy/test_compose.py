@@ -55,7 +55,7 @@ def settings_of(service: dict[str, Any]) -> Settings:
 
 def test_every_part_of_the_deployment_is_there():
     assert set(SERVICES) == {"kafka", "topics", "clickhouse", "migrate", "aggregator-1", "aggregator-2", "api",
-                             "ingest", "simulator", "prometheus", "grafana"}
+                             "ingest", "simulator", "prometheus", "alertmanager", "grafana"}
     assert {command(s) for s in livefest_services().values()} == set(REQUIRED)
     assert [n for n, s in livefest_services().items() if command(s) == "aggregator"] == ["aggregator-1",
                                                                                            "aggregator-2"]
@@ -128,6 +128,9 @@ def test_scrape_targets_are_the_services_on_their_configured_ports():
             if host == "localhost":
                 continue
             service = SERVICES[host]
+            if service not in livefest_services().values():
+                assert job["job_name"] == host, target  # Prometheus' own kin: alertmanager
+                continue
             settings = settings_of(service)
             assert int(port) == getattr(settings, METRICS_PORT[command(service)]), target
             assert job["job_name"] == command(service)
@@ -153,3 +156,24 @@ def test_the_dockerfile_builds_the_livefest_command():
     assert "RUN pip install ." in dockerfile and 'ENTRYPOINT ["livefest"]' in dockerfile
     for package in ("livefest", "services", "schemas"):
         assert f"COPY {package} ./{package}" in dockerfile
+
+
+def test_prometheus_sends_alerts_to_the_alertmanager_service():
+    targets = [t for am in SCRAPE["alerting"]["alertmanagers"] for c in am["static_configs"] for t in c["targets"]]
+    assert targets == ["alertmanager:9093"]
+    assert "--web.listen-address=:9093" in SERVICES["alertmanager"]["command"]
+    assert "9093:9093" in SERVICES["alertmanager"]["ports"]
+    assert SCRAPE["global"]["external_labels"]["system"], "inhibition is scoped by the system label"
+
+
+def test_alertmanager_gets_the_shipped_configuration_and_every_variable_it_needs():
+    from tests.support.alertmanager import ENTRYPOINT, placeholders
+
+    alertmanager = SERVICES["alertmanager"]
+    assert alertmanager["image"].startswith("prom/alertmanager:")
+    assert "./deploy/alertmanager:/etc/alertmanager:ro" in alertmanager["volumes"]
+    assert alertmanager["entrypoint"] == ["/bin/sh", f"/etc/alertmanager/{ENTRYPOINT.name}"]
+    env = environment(alertmanager)
+    assert placeholders() == set(env), "alertmanager.yml's placeholders and the service's environment differ"
+    for key, value in env.items():
+        assert REQUIRED_VAR.fullmatch(value), f"alertmanager.{key} must be ${{VAR:?message}}: no default"

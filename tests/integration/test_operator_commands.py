@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 import subprocess
 import time
 
@@ -41,6 +42,18 @@ def test_status_and_dead_letters_round_trip(pipeline: Pipeline):
     assert pipeline.json("/v1/totals")["as_of"] in out
     assert "douyin" in out and "taobao" in out and "stale > 120 s" in out
     assert f"dead letters {len(scenario.garbage)} held" in out
+    assert "partitions 0, 1, 2, 3" in out, "the one worker of `livefest up` owns the four partitions"
+    assert "clickhouse  ok" in out and "api         ok" in out
+    assert re.search(r"watermark   \S+, [\d,]+ s ago", out), out
+
+    as_json = livefest(pipeline, "status", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    facts = json.loads(as_json.stdout)
+    assert facts["healthy"] is True and facts["broker_ok"] is True and facts["total_lag"] == 0
+    assert facts["watermark"] == pipeline.json("/v1/totals")["as_of"] and facts["watermark_age_seconds"] > 0
+    assert (facts["clickhouse"], facts["api"]) == ("ok", "ok")
+    assert [w["partitions"] for w in facts["workers"]] == [[0, 1, 2, 3]]
+    assert facts["dlq_held"] == len(scenario.garbage) and facts["topicstats_dlq_held"] == 0
 
     listed = livefest(pipeline, "dlq", "list")
     assert listed.returncode == 0, listed.stderr
@@ -65,3 +78,24 @@ def test_status_and_dead_letters_round_trip(pipeline: Pipeline):
 
     missing = livefest(pipeline, "dlq", "republish", "999")
     assert missing.returncode != 0 and "no dead letter at offset(s) [999]" in missing.stderr
+
+
+def test_hashtag_dead_letters_go_back_to_their_own_topic(pipeline: Pipeline):
+    pipeline.publish_topic_stats([(b"#bad", b"[1, 2]")])
+    first = json.loads(pipeline.dead_letters(expected=1, topic=pipeline.topicstats_dlq_topic)[0])
+    assert first["topic"] == pipeline.topicstats_topic
+
+    listed = livefest(pipeline, "dlq", "--dlq", "topicstats", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert f"1 dead letter(s) in {pipeline.topicstats_dlq_topic}" in listed.stdout and "not_object" in listed.stdout
+    assert listed.stderr == "", "no progress bar when stderr is not a terminal"
+
+    sent = livefest(pipeline, "dlq", "--dlq", "topicstats", "republish", "--all", "--force")
+    assert sent.returncode == 0, sent.stderr
+    assert f"re-published 1 message(s) to {pipeline.topicstats_topic}" in sent.stdout
+    # Back on the hashtag topic, rejected there again: the hashtag DLQ holds it twice and
+    # the snapshot DLQ never saw it.
+    again = [json.loads(raw) for raw in pipeline.dead_letters(expected=2, topic=pipeline.topicstats_dlq_topic)]
+    assert len(again) == 2 and again[1]["value_b64"] == first["value_b64"]
+    assert again[1]["topic"] == pipeline.topicstats_topic
+    assert pipeline.dead_letters(expected=1, timeout_s=3) == []

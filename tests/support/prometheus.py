@@ -12,15 +12,27 @@ from tests.support.promtool import PROMETHEUS_DIR, tool
 
 
 class Prometheus:
-    """The shipped rules and scrape config, with targets pointed at this machine's services."""
+    """The shipped rules and scrape config, with targets pointed at this machine's services.
 
-    def __init__(self, workdir: Path, targets: dict[str, list[str]], interval_s: float = 1.0) -> None:
+    `alertmanager` (host:port) receives the alerts (none when not given); `alert_for`
+    replaces every alert's `for:` so that a test sees one fire within seconds."""
+
+    def __init__(
+        self, workdir: Path, targets: dict[str, list[str]], interval_s: float = 1.0,
+        alertmanager: str | None = None, alert_for: str | None = None,
+    ) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         shipped = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
         shipped["global"].update(scrape_interval=f"{interval_s:g}s", evaluation_interval=f"{interval_s:g}s")
         shipped["rule_files"] = [str(PROMETHEUS_DIR / pattern) for pattern in shipped["rule_files"]]
+        if alert_for is not None:
+            shipped["rule_files"] = [str(path) for path in self._rules_with_for(alert_for)]
+        if alertmanager is None:
+            shipped.pop("alerting", None)
+        else:
+            shipped["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
         jobs = {job["job_name"]: job for job in shipped["scrape_configs"]}
         shipped["scrape_configs"] = [
             {**jobs[name], "static_configs": [{"targets": hosts}]} for name, hosts in targets.items()
@@ -29,6 +41,24 @@ class Prometheus:
         self.config.write_text(yaml.safe_dump(shipped))
         self.log_path = workdir / "prometheus.log"
         self.process: subprocess.Popen[bytes] | None = None
+
+    def _rules_with_for(self, alert_for: str) -> list[Path]:
+        """The shipped rule files, each alert's `for:` replaced (test-only copies)."""
+        copies = []
+        for path in sorted((PROMETHEUS_DIR / "rules").glob("*.yml")):
+            rules = yaml.safe_load(path.read_text())
+            for group in rules["groups"]:
+                for rule in group["rules"]:
+                    if "alert" in rule:
+                        rule["for"] = alert_for
+            copy = self.workdir / f"test-{path.name}"
+            copy.write_text(yaml.safe_dump(rules, allow_unicode=True))
+            copies.append(copy)
+        return copies
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """The alerts Prometheus evaluates now (pending and firing)."""
+        return list(self.api("alerts")["alerts"])
 
     def start(self, timeout_s: float = 30) -> "Prometheus":
         log = self.log_path.open("ab")

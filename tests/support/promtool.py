@@ -22,3 +22,8 @@ def tool(name: str) -> str:
 
 def promtool(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([tool("promtool"), *args], capture_output=True, text=True, cwd=PROMETHEUS_DIR, timeout=60)
+
+
+def promtool_stdin(text: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """promtool reading `text` on its standard input (`promtool check metrics`)."""
+    return subprocess.run([tool("promtool"), *args], input=text, capture_output=True, text=True, timeout=60)

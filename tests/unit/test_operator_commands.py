@@ -64,6 +64,29 @@ def test_render_status():
     assert status.healthy
 
 
+def test_status_shows_workers_health_and_the_watermark_age_and_says_it_as_json():
+    from datetime import datetime
+
+    from livefest.health import Worker
+    from livefest.status import as_json
+
+    watermark = "2021-10-23T10:05:00.000+08:00"
+    now = datetime.fromisoformat(watermark).timestamp() + 90
+    status = Status(
+        kafka="kafka:9092", broker_ok=True, lag=[PartitionOffsets(0, 0, 100, 90)], watermark=watermark,
+        api="ok", clickhouse="ok", workers=[Worker("faust-1", "10.0.0.5", [0, 2]), Worker("faust-2", "10.0.0.6", [])],
+        dlq_held=0, topicstats_dlq_held=2,
+    )
+    text = click.unstyle("\n".join(render(status, now=now)))
+    assert f"watermark   {watermark}, 90 s ago" in text
+    assert "worker 10.0.0.5" in text and "partitions 0, 2" in text and "partitions none" in text
+    assert "clickhouse  ok" in text and "api         ok" in text and "hashtags   2 held" in text
+    facts = as_json(status, now)
+    assert facts["healthy"] and facts["watermark_age_seconds"] == 90 and facts["total_lag"] == 10
+    assert facts["workers"][0] == {"member": "faust-1", "host": "10.0.0.5", "partitions": [0, 2]}
+    assert facts["lag"][0]["lag"] == 10
+
+
 def test_an_unreachable_broker_is_unhealthy():
     status = Status(kafka="kafka:9092", broker_ok=False)
     assert "unreachable FAIL" in click.unstyle("\n".join(render(status, now=0)))

@@ -1,0 +1,79 @@
+"""How every livefest process logs: plain text for a terminal (the default), or one JSON
+object per line for a log shipper (`LIVEFEST_LOG_FORMAT=json`).
+
+A JSON line carries `timestamp` (UTC, RFC 3339 with milliseconds), `level`, `logger`,
+`component` (the livefest command: aggregator, api, ingest, up, …), `message`, the
+process and thread, every field a caller passed with `extra={…}` (platform, room_id, …)
+and, for an error, `exception` with the traceback.
+
+`configure()` applies it to the root logger; `dict_config()` is the same as a
+`logging.config` dictionary, for the frameworks that reset logging themselves (Faust's
+worker takes it as `logging_config`; uvicorn is run with `log_config=None` so that its
+loggers propagate here). `current()` is what the last `configure()` applied.
+"""
+
+import json
+import logging
+import logging.config
+from datetime import UTC, datetime
+from typing import Any
+
+FORMATS = ("text", "json")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Attributes every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+
+_current: dict[str, Any] | None = None
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, on one line (non-ASCII kept readable)."""
+
+    def __init__(self, component: str = "livefest") -> None:
+        super().__init__()
+        self.component = component
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "component": self.component,
+            "message": record.getMessage(),
+            "process": record.process,
+            "thread": record.threadName,
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def dict_config(fmt: str, level: int, component: str) -> dict[str, Any]:
+    """The logging configuration of one process, as a `logging.config.dictConfig` dictionary."""
+    if fmt not in FORMATS:
+        raise ValueError(f"log format {fmt!r} is not one of {', '.join(FORMATS)}")
+    formatter: dict[str, Any] = (
+        {"()": JsonFormatter, "component": component} if fmt == "json" else {"format": TEXT_FORMAT}
+    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"livefest": formatter},
+        # Logs go to stderr: stdout is for what a command prints (reports, JSON, status).
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "livefest",
+                                "stream": "ext://sys.stderr"}},
+        "root": {"level": level, "handlers": ["stderr"]},
+    }
+
+
+def configure(fmt: str = "text", level: int = logging.INFO, component: str = "livefest") -> None:
+    """Apply the format to the root logger of this process (replacing its handlers)."""
+    global _current
+    _current = dict_config(fmt, level, component)
+    logging.config.dictConfig(_current)
+
+
+def current() -> dict[str, Any] | None:
+    """The configuration the last `configure()` applied, None when it was never called."""
+    return _current
