@@ -29,7 +29,7 @@ Compute = Callable[[], Any]
 
 class Answers:
     def __init__(
-        self, generations: Generations, max_entries: int = 512, warm_limit: int = 8, warm_horizon_s: float = 60.0
+        self, generations: Generations, max_entries: int = 512, warm_limit: int = 8, warm_horizon_s: float = 10.0
     ) -> None:
         self.generations = generations
         self.max_entries = max_entries
@@ -38,8 +38,9 @@ class Answers:
         self._generation: str | None = None
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._pending: dict[Hashable, asyncio.Future[Any]] = {}
-        # key -> (compute, when last asked): what to recompute on a new generation
-        self._asked: OrderedDict[Hashable, tuple[Compute, float]] = OrderedDict()
+        # key -> (compute, when last asked, asks in a row within the horizon): what to
+        # recompute on a new generation
+        self._asked: OrderedDict[Hashable, tuple[Compute, float, int]] = OrderedDict()
 
     async def get(self, key: Hashable, compute: Compute) -> Any:
         """The answer for `key` in the current generation, computing it (on a worker thread)
@@ -77,8 +78,10 @@ class Answers:
     async def warm(self, generation: str) -> None:
         """Recompute the most recently asked answers for `generation`, then make it current
         (called by the background task before it publishes the generation)."""
+        # Only hot questions (asked again within the horizon, as screens and panels poll):
+        # a scan over many keys must not make every write cost their recomputation.
         since = time.monotonic() - self.warm_horizon_s
-        recent = [(key, compute) for key, (compute, asked) in self._asked.items() if asked >= since]
+        recent = [(key, compute) for key, (compute, asked, asks) in self._asked.items() if asked >= since and asks > 1]
         results = await asyncio.gather(
             *(anyio.to_thread.run_sync(compute) for _, compute in recent), return_exceptions=True
         )
@@ -102,7 +105,9 @@ class Answers:
             self._entries.popitem(last=False)
 
     def _remember(self, key: Hashable, compute: Compute) -> None:
-        self._asked[key] = (compute, time.monotonic())
+        now = time.monotonic()
+        _, last, asks = self._asked.get(key, (compute, now, 0))
+        self._asked[key] = (compute, now, asks + 1 if now - last <= self.warm_horizon_s else 1)
         self._asked.move_to_end(key)
         while len(self._asked) > self.warm_limit:
             self._asked.popitem(last=False)
