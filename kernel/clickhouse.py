@@ -3,7 +3,9 @@ narrow retries.
 
 `chdb:///path` opens the embedded engine in this process (one engine per process);
 `http(s)://…` talks to a server. Both go through clickhouse-connect, so every caller
-uses one code path. Callers pass values as server-side parameters, never formatted in.
+uses one code path (which DSN a process uses: kernel/store_target.py; opening it for
+reading or for writing: kernel/store_access.py). Callers pass values as server-side
+parameters, never formatted in.
 
 Concurrency: a `Store` owns a small pool of clients and a call borrows one for its
 duration, so calls from different threads run at once, at most `pool_size` of them (the
@@ -40,6 +42,10 @@ log = logging.getLogger(__name__)
 class StoreUnavailable(RuntimeError):
     """ClickHouse could not be reached, did not answer in time, or every connection of the
     pool stayed busy (worth retrying)."""
+
+
+class EngineInUse(StoreUnavailable):
+    """The embedded engine's data directory is held by another process (the message says which and what to do)."""
 
 
 class StoreError(RuntimeError):
@@ -187,11 +193,18 @@ class _Pool:
 class Store:
     """ClickHouse for the threads of one process: a pool of clients, one borrowed per call."""
 
-    def __init__(self, dsn: str, *, query_timeout_s: float = 30.0, pool_size: int = 8) -> None:
+    def __init__(
+        self, dsn: str, *, query_timeout_s: float = 30.0, pool_size: int = 8, connect_timeout_s: float = 5.0
+    ) -> None:
         self.dsn = dsn
         self.embedded = dsn.startswith("chdb:")
         self._query_timeout_s = query_timeout_s
+        self._connect_timeout_s = connect_timeout_s
         self._settings: dict[str, Any] = {}
+        # Transport failures become StoreUnavailable with a one-line reason; the client's
+        # own per-attempt warnings (with tracebacks) only flood the terminal during an outage.
+        for noisy in ("urllib3.connectionpool", "clickhouse_connect.driver._backend.http_sync"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
         self._http_pool = None if self.embedded else httputil.get_pool_manager(maxsize=pool_size + 1)
         self._pool = _Pool(lambda: self._connect(query_timeout_s), pool_size, query_timeout_s)
         self._pinger: Client | None = None
@@ -205,14 +218,23 @@ class Store:
                 return clickhouse_connect.get_client(dsn=self.dsn)
             return clickhouse_connect.get_client(
                 dsn=self.dsn,
-                connect_timeout=min(5.0, timeout_s),
+                connect_timeout=min(self._connect_timeout_s, timeout_s),
                 send_receive_timeout=timeout_s,
                 autogenerate_session_id=False,
                 pool_mgr=self._http_pool,
             )
         except OperationalError as exc:
             raise StoreUnavailable(
-                f"ClickHouse at {redact(self.dsn)} is unreachable ({exc}); check LIVEFEST_CLICKHOUSE"
+                f"ClickHouse at {redact(self.dsn)} is unreachable ({reason(exc)}); check LIVEFEST_CLICKHOUSE, or "
+                "start the local server (`livefest clickhouse start`, `livefest up`)"
+            ) from exc
+        except ClickHouseError as exc:
+            if not self.embedded:
+                raise StoreError(f"ClickHouse at {redact(self.dsn)} refused the connection: {exc}") from exc
+            raise EngineInUse(
+                f"cannot open the embedded ClickHouse engine at {self.dsn} ({reason(exc)}). One process at a time "
+                "may open it: if `livefest up` or `livefest clickhouse start` runs on this data directory, "
+                "leave LIVEFEST_CLICKHOUSE unset and commands go through that server"
             ) from exc
 
     def in_database(self, database: str) -> "Store":
@@ -239,7 +261,7 @@ class Store:
                 client.database = self.database
                 return getattr(client, method)(*args, **kwargs)
         except OperationalError as exc:
-            raise StoreUnavailable(f"ClickHouse at {redact(self.dsn)}: {exc}") from exc
+            raise StoreUnavailable(f"ClickHouse at {redact(self.dsn)}: {reason(exc)}") from exc
         except ClickHouseError as exc:
             match = _CODE.search(str(exc))
             code = int(match[1]) if match else None
@@ -331,6 +353,14 @@ class Store:
         self._pool.close()
         if self._pinger is not None:
             self._pinger.close()
+
+
+def reason(exc: BaseException) -> str:
+    """The innermost cause of a transport error, in one short line (not the whole request URL)."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    text = str(exc).split(" (Caused by ")[0]
+    return f"{type(exc).__name__}: {text}"[:300]
 
 
 def redact(dsn: str) -> str:

@@ -18,12 +18,20 @@ class Settings(BaseSettings):
     kafka: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
     clickhouse: str | None = Field(
         None,
-        description="ClickHouse DSN: chdb:///path (embedded) or http(s)://user:pass@host:port/db",
+        description="ClickHouse DSN: chdb:///path (embedded) or http(s)://user:pass@host:port/db; "
+        "unset = the data directory's own (kernel/store_target.py resolves it)",
     )
     api_keys: str | None = Field(
         None, description="comma-separated key:scope, scope all or a county"
     )
     data_dir: Path = Field(Path(".livefest"), description="where local state lives")
+    clickhouse_http_port: int = Field(
+        8123, ge=1, le=65535, description="HTTP port of the local ClickHouse server (`livefest clickhouse start`)"
+    )
+    clickhouse_tcp_port: int = Field(9000, ge=1, le=65535, description="native TCP port of the local ClickHouse server")
+    api_clickhouse_timeout_seconds: float = Field(
+        10.0, gt=0, description="longest the API waits for one ClickHouse query before answering 503"
+    )
 
     snapshot_topic: str = "livefest.snapshots.v1"
     dlq_topic: str = "livefest.snapshots.dlq"
@@ -87,16 +95,6 @@ class Settings(BaseSettings):
         if value:
             parse_api_keys(value)
         return value
-
-    @property
-    def clickhouse_dsn(self) -> str:
-        if self.clickhouse:
-            return self.clickhouse
-        return f"chdb://{(self.data_dir / 'clickhouse').resolve()}"
-
-    @property
-    def clickhouse_is_embedded(self) -> bool:
-        return self.clickhouse_dsn.startswith("chdb:")
 
     @property
     def key_scopes(self) -> dict[str, str]:
