@@ -3,7 +3,8 @@
 Key scoping is enforced here and only here (contract section 3, Access). The key is read
 through FastAPI's `HTTPBearer`, so the OpenAPI schema declares the bearer security scheme
 (`components.securitySchemes`) and `/docs` offers "Authorize"; it is compared with the
-configured keys in constant time (kernel/api_keys.py).
+configured keys in constant time (kernel/api_keys.py). All are coroutines: none does I/O,
+and a plain function would cost a worker thread per request.
 """
 
 from dataclasses import dataclass
@@ -16,12 +17,12 @@ from kernel.clickhouse import Store
 from kernel.settings import Settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -32,11 +33,13 @@ class Access:
 
     scope: str | None
 
+    def may_read(self, county: str | None) -> bool:
+        """Whether this caller may see `county` (None = city-wide figures)."""
+        return self.scope in (None, "all") or county == self.scope
+
     def check_county(self, county: str | None) -> None:
         """403 unless this caller may see `county` (None = city-wide figures)."""
-        if self.scope in (None, "all"):
-            return
-        if county != self.scope:
+        if not self.may_read(county):
             asked = f"county {county!r}" if county else "city-wide figures"
             raise HTTPException(
                 status_code=403,
@@ -58,24 +61,23 @@ bearer = HTTPBearer(
 )
 
 
-def get_access(
+async def get_access(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Access:
     keys = request.app.state.api_keys
     if not keys:
         return Access(scope=None)
-    if credentials is None or not credentials.credentials:
+    key = credentials.credentials if credentials else ""
+    if not key:
         raise HTTPException(
             status_code=401,
             detail="missing API key: send 'Authorization: Bearer <key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    scope = keys.scope_of(credentials.credentials.strip())
+    scope = keys.scope_of(key.strip())
     if scope is None:
-        raise HTTPException(
-            status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise HTTPException(status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"})
     return Access(scope=scope)
 
 
