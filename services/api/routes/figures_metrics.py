@@ -11,11 +11,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from services.api.business import FestivalFiguresCollector
 from services.api.deps import AccessDep, SettingsDep, StoreDep
+from services.api.models import errors
 
 router = APIRouter(prefix="/v1", tags=["metrics"])
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,  # no media type of its own: the errors stay application/json
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **errors(401, 500, 503)},
+)
 def figures_metrics(store: StoreDep, settings: SettingsDep, access: AccessDep) -> Response:
     """GMV, orders, units, viewers and sessions by county and platform (Prometheus text format)."""
     registry = CollectorRegistry(auto_describe=False)
