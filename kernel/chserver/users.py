@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from kernel.clickhouse_roles import GRANTS, READER_PROFILE, Role
+from kernel.clickhouse_roles import GRANTS, READER_CONSTRAINTS, READER_PROFILE, Role
 
 LOOPBACK = ("127.0.0.1", "::1")
 ANYWHERE = ("::/0",)
@@ -72,6 +72,15 @@ def _render(passwords: Mapping[Role, Password], networks: Sequence[str], host_se
     reader = ET.SubElement(profiles, READER_PROFILE_NAME)
     for name, value in READER_PROFILE.items():
         ET.SubElement(reader, name).text = str(value)
+    constraints = ET.SubElement(reader, "constraints")
+    for name, bound in READER_CONSTRAINTS.items():
+        constraint = ET.SubElement(constraints, name)
+        if bound == "const":
+            ET.SubElement(constraint, "const")
+        else:
+            assert isinstance(bound, dict)
+            for edge, value in bound.items():
+                ET.SubElement(constraint, edge).text = str(value)
     users = ET.SubElement(root, "users")
     if host_session:
         _user(users, "default", Password("password"), LOOPBACK, "default", grants=HOST_SESSION_GRANTS)

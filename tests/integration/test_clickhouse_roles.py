@@ -1,5 +1,7 @@
 """Least privilege in ClickHouse, on a real local server (`livefest clickhouse start`):
-the reader (API, reports, Grafana) can read but not write, drop or change its settings;
+the reader (API, reports, Grafana) can read but not write or drop, and may tighten its
+query limits but never loosen them; the API, logged in as the reader, answers (its every
+query carries its own limits);
 the writer (aggregators) can insert, and its inserts feed the materialized views, but it
 cannot drop, alter, truncate or create; the admin (migrations) can do all; `default`
 reads nothing; a wrong password is refused. Passwords not set in the environment are
@@ -16,10 +18,17 @@ import clickhouse_connect
 import pytest
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError
+from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
 
+from kernel.clickhouse import ReadLimits, Store
+from kernel.clickhouse_roles import READER_MAX_EXECUTION_S, READER_MAX_RESULT_ROWS, Role
+from kernel.settings import Settings
+from services.api.main import create_app, read_limits
 from tests.integration.test_clickhouse_server import Server
 
-READONLY, ACCESS_DENIED, AUTHENTICATION_FAILED = 164, 497, 516
+READONLY, SETTING_CONSTRAINT_VIOLATION, ACCESS_DENIED, AUTHENTICATION_FAILED = 164, 452, 497, 516
 ROW = ("INSERT INTO snapshots (session_id, observed_at, kafka_partition, kafka_offset, platform, room_id, county, "
        "special, status, viewers_online, viewers_total, orders, units_sold, gmv_fen, products_listed, categories, "
        "received_at) VALUES ('douyin:roles-1', '2021-10-23 02:00:00', 0, 1, 'douyin', 'r1', 'yingde', '', 'live', "
@@ -78,10 +87,12 @@ def test_the_reader_reads_only_and_the_writer_cannot_drop_or_alter(server: Serve
     assert reader.query("SELECT count() FROM snapshots").result_rows == [(1,)]
     limits = reader.query("SELECT getSetting('readonly'), getSetting('max_execution_time') > 0, "
                           "getSetting('max_result_rows') > 0, getSetting('max_memory_usage') > 0").result_rows
-    assert limits == [(1, True, True, True)]
+    assert limits == [(2, True, True, True)]
     for sql in (ROW, "DROP TABLE snapshots", "TRUNCATE TABLE snapshots", "ALTER TABLE snapshots DELETE WHERE 1",
-                "CREATE TABLE t (a UInt8) ENGINE = Memory", "SET readonly = 0"):
+                "CREATE TABLE t (a UInt8) ENGINE = Memory"):
         assert refused(reader, sql) in (READONLY, ACCESS_DENIED), sql
+    for sql in ("SET readonly = 0", "SET readonly = 1"):
+        assert refused(reader, sql) == READONLY, sql
 
     # Nothing above went through: the admin still sees the one row and every table.
     admin = client(server, "livefest_admin", server.env["LIVEFEST_CLICKHOUSE_ADMIN_PASSWORD"])
@@ -97,3 +108,44 @@ def test_default_reads_nothing_and_wrong_passwords_are_refused(server: Server):
     for user in ("livefest_admin", "livefest_writer", "livefest_reader"):
         with pytest.raises(DatabaseError, match=f"Code: {AUTHENTICATION_FAILED}"):
             client(server, user, passwords["reader"] + "-wrong")
+
+
+def test_the_reader_may_tighten_its_limits_but_never_loosen_them(server: Server):
+    reader = client(server, "livefest_reader", generated(server)["reader"])
+    # The API's limits and its heavy lane's, as every API query carries them: accepted.
+    api = ReadLimits()
+    asked = reader.query("SELECT getSetting('max_execution_time'), getSetting('max_result_rows'), "
+                         "getSetting('max_threads')", settings={**api.settings(), **api.heavy()}).result_rows
+    assert [tuple(float(v) for v in row) for row in asked] == [(api.max_execution_s, api.max_result_rows, 1.0)]
+    # Sent as SET statements, so that ClickHouse itself judges them (the client checks nothing).
+    for sql in ("SET max_execution_time = 0", f"SET max_execution_time = {READER_MAX_EXECUTION_S + 1}",
+                "SET max_memory_usage = 0", "SET max_memory_usage = 8000000000", "SET max_result_rows = 0",
+                f"SET max_result_rows = {READER_MAX_RESULT_ROWS + 1}", "SET result_overflow_mode = 'break'",
+                "SET timeout_overflow_mode = 'break'", "SET max_concurrent_queries_for_user = 0"):
+        assert refused(reader, sql) == SETTING_CONSTRAINT_VIOLATION, sql
+
+
+def test_the_api_answers_logged_in_as_the_reader(server: Server):
+    passwords = generated(server)
+    client(server, "livefest_writer", passwords["writer"]).command(ROW)
+    store = Store(f"{server.url}/livefest", user=Role.READER.user, password=SecretStr(passwords["reader"]))
+    settings = Settings(api_keys="bureau-key:all,yingde-key:yingde")
+    # The default API limits are within what the reader's profile lets it ask for.
+    assert read_limits(settings).max_execution_s <= READER_MAX_EXECUTION_S
+    assert read_limits(settings).max_result_rows <= READER_MAX_RESULT_ROWS
+    bureau = {"Authorization": "Bearer bureau-key"}
+    try:
+        with TestClient(create_app(settings, store, registry=CollectorRegistry())) as api:
+            assert api.get("/healthz").json() == {"status": "ok", "clickhouse": "ok"}
+            totals = api.get("/v1/totals", headers=bureau)
+            assert totals.status_code == 200 and totals.json()["gmv_fen"] == 1999, totals.text
+            # A heavy question: the heavy lane's priority and threads on top of the limits.
+            series = api.get("/v1/timeseries?metric=gmv_fen&from=2021-10-23T00:00:00Z&to=2021-10-24T00:00:00Z"
+                             "&step=1h", headers=bureau)
+            assert series.status_code == 200 and sum(p["value"] for p in series.json()["points"]) == 1999, series.text
+            figures = api.get("/v1/metrics", headers={"Authorization": "Bearer yingde-key"})
+            assert figures.status_code == 200
+            assert 'livefest_festival_gmv_fen{county="yingde",platform="douyin"} 1999.0' in figures.text
+            assert api.get("/metrics").status_code == 200
+    finally:
+        store.close()

@@ -31,4 +31,13 @@ def test_local_users_have_passwords_and_default_may_only_start_the_listeners():
     grants = [q.text for q in users["default"].find("grants")]
     assert grants == ["GRANT SYSTEM LISTEN ON *.*", "GRANT SELECT ON system.numbers"]
     assert [ip.text for ip in users["default"].find("networks")] == ["127.0.0.1", "::1"]
-    assert root.find("profiles/livefest_reader/readonly").text == "1"
+    profile = root.find("profiles/livefest_reader")
+    # readonly=2: reads only, and settings only within the constraints (limits tightened, never loosened).
+    assert profile.findtext("readonly") == "2"
+    constraints = profile.find("constraints")
+    for limit in ("max_execution_time", "max_memory_usage", "max_result_rows"):
+        bounds = constraints.find(limit)
+        # A positive minimum (0 is "no limit") and the profile's own value as the maximum.
+        assert float(bounds.findtext("min")) > 0 and bounds.findtext("max") == profile.findtext(limit), limit
+    for fixed in ("timeout_overflow_mode", "result_overflow_mode", "max_concurrent_queries_for_user"):
+        assert constraints.find(f"{fixed}/const") is not None, fixed
