@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kernel.api_keys import ApiKeys, parse_api_keys
+from kernel.clickhouse_roles import READER_MAX_EXECUTION_S, READER_MAX_MEMORY_BYTES, READER_MAX_RESULT_ROWS
 from kernel.kafka_security import KafkaAccess, Mechanism, Protocol
 
 DSN_SCHEMES = ("chdb", "http", "https")
@@ -106,11 +107,18 @@ class Settings(BaseSettings):
     clickhouse_pool_size: int = Field(
         8, ge=1, le=64, description="ClickHouse connections per pool (the API's reads, the writers)"
     )
+    # At most the read-only user's own limits (kernel/clickhouse_roles.py): the API logs in
+    # as livefest_reader, which may tighten its limits per query but never loosen them.
     api_query_seconds: float = Field(
-        10.0, gt=0, description="max_execution_time of every API query (ClickHouse stops it)"
+        10.0, gt=0, le=READER_MAX_EXECUTION_S,
+        description="max_execution_time of every API query (ClickHouse stops it)",
     )
-    api_max_memory_bytes: int = Field(1 << 30, ge=1 << 20, description="max_memory_usage of an API query")
-    api_max_result_rows: int = Field(100_000, ge=1, description="max_result_rows of an API query")
+    api_max_memory_bytes: int = Field(
+        1 << 30, ge=1 << 20, le=READER_MAX_MEMORY_BYTES, description="max_memory_usage of an API query"
+    )
+    api_max_result_rows: int = Field(
+        100_000, ge=1, le=READER_MAX_RESULT_ROWS, description="max_result_rows of an API query"
+    )
     api_heavy_queries: int = Field(
         1, ge=1, le=64, description="time-series queries an API process runs at once (each on one core); others wait"
     )

@@ -41,3 +41,17 @@ def test_malformed_api_keys_fail_at_start_up(monkeypatch: pytest.MonkeyPatch, sp
 def test_key_with_colons_keeps_everything_before_the_scope():
     keys = parse_api_keys("a:b:c:city")
     assert keys.scope_of("a:b:c") == "city" and keys.scope_of("a:b") is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("LIVEFEST_API_QUERY_SECONDS", "121"), ("LIVEFEST_API_MAX_MEMORY_BYTES", "4000000001"),
+     ("LIVEFEST_API_MAX_RESULT_ROWS", "1000001")],
+)  # fmt: skip
+def test_the_apis_limits_stay_within_the_readers_own(monkeypatch: pytest.MonkeyPatch, variable: str, value: str):
+    # The API logs in as livefest_reader, whose profile refuses any looser limit: say so at start-up.
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError, match=variable.removeprefix("LIVEFEST_").lower()):
+        Settings()
+    monkeypatch.setenv(variable, str(int(value) - 1))
+    Settings()
