@@ -77,13 +77,14 @@ class Pipeline:
         args: tuple[str, ...] = ("up", "--no-simulator"),
         kafka: str = KAFKA,
         store: str = "embedded",
+        workers: int = WORKERS,
     ) -> None:
         assert store in STORES, store
         tag = uuid.uuid4().hex[:10]
         self.tag = tag
         self.kafka = kafka
         self.store = store
-        self.args = args if store == "embedded" else (*args, "--workers", str(WORKERS))
+        self.args = args if store == "embedded" else (*args, "--workers", str(workers))
         self.workdir = workdir
         self.data_dir = workdir / "data"
         self.topic = f"livefest.snapshots.v1.test-{tag}"
