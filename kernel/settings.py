@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     max_buckets: int = Field(
         10_000, ge=1, description="most timeseries buckets one request may ask"
     )
+    screen_stale_seconds: int = Field(
+        60, ge=1, description="the big screen marks its figures stale when the watermark stays put this long"
+    )
     log_format: Literal["text", "json"] = Field(
         "text", description="text for a terminal, json for a log shipper (one object per line)"
     )

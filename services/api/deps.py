@@ -6,7 +6,7 @@ Key scoping is enforced here and only here (contract section 3, Access).
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Query, Request
 
 from kernel.clickhouse import Store
 from kernel.settings import Settings
@@ -39,6 +39,13 @@ class Access:
                 detail=f"this key is scoped to county {self.scope!r} and cannot read {asked}",
             )
 
+    def screen_of(self, county: str | None) -> str | None:
+        """Whose screen this caller sees when asking for `county` (None: the city's, or, for a
+        county-scoped key, its own county's); 403 for anything else."""
+        county = county or self.reports_for
+        self.check_county(county)
+        return county
+
     @property
     def reports_for(self) -> str | None:
         """The one county this caller may report figures for (None: any county)."""
@@ -49,17 +56,38 @@ def get_access(
     settings: Annotated[Settings, Depends(get_app_settings)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> Access:
+    return access_for(settings, _bearer(authorization))
+
+
+def get_stream_access(
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    authorization: Annotated[str | None, Header()] = None,
+    access_token: Annotated[
+        str | None, Query(description="the API key, for browsers' EventSource, which cannot send headers")
+    ] = None,
+) -> Access:
+    """As get_access, also taking the key as `?access_token=` (as SignalR and others do for
+    streams): a browser's EventSource cannot set an Authorization header. The header wins."""
+    return access_for(settings, _bearer(authorization) if authorization else access_token)
+
+
+def _bearer(authorization: str | None) -> str | None:
+    scheme, _, key = (authorization or "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" and key.strip() else None
+
+
+def access_for(settings: Settings, key: str | None) -> Access:
+    """Who holds `key`: 401 when keys are configured and it is missing or unknown."""
     scopes = settings.key_scopes
     if not scopes:
         return Access(scope=None)
-    scheme, _, key = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not key:
+    if not key:
         raise HTTPException(
             status_code=401,
             detail="missing API key: send 'Authorization: Bearer <key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    scope = scopes.get(key.strip())
+    scope = scopes.get(key)
     if scope is None:
         raise HTTPException(
             status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"}
@@ -70,3 +98,4 @@ def get_access(
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 AccessDep = Annotated[Access, Depends(get_access)]
+StreamAccessDep = Annotated[Access, Depends(get_stream_access)]

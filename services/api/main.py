@@ -13,7 +13,9 @@ from kernel.clickhouse import Store, StoreError, StoreUnavailable
 from kernel.settings import Settings
 from services.api.business import FestivalCollector
 from services.api.metrics import ApiMetrics
-from services.api.routes import health, imports, sessions, specials, timeseries, totals
+from services.api.routes import health, imports, page, screen, sessions, specials, timeseries, totals
+from services.api.screen_feed import ScreenFeed
+from services.api.writes import Writes
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,9 @@ def create_app(
         log.warning(
             "LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)"
         )
-    for module in (totals, specials, sessions, timeseries, imports, health):
+    app.state.writes = Writes(store)  # when a batch is written: what the screens' streams wait for
+    app.state.screen_feed = ScreenFeed(store, settings)
+    for module in (totals, specials, sessions, timeseries, imports, screen, page, health):
         app.include_router(module.router)
     _install_error_handlers(app)
     _install_timing(app)
