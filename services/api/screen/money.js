@@ -3,7 +3,7 @@
 // to the last fen whatever the size (a float is exact only up to 2^53 and rounds halves
 // to even).
 
-const TIERS = [[100000000n, '亿'], [10000n, '万']];
+const UNITS = [[10000n, '万'], [100000000n, '亿']];
 
 /** "1234567" -> "1,234,567". */
 export function grouped(digits) {
@@ -24,16 +24,23 @@ export function fixed(scaled, decimals) {
   return (scaled < 0n ? '-' : '') + whole + fraction;
 }
 
-/** The amount num/den (fen/100n: yuan) in Chinese units, { text, unit }: in 亿 or 万 with
- *  two decimals once it rounds to at least 1 of them, else with `smallDecimals` decimals
- *  and unit ''. Rounded half away from zero (四舍五入). */
+/** The amount num/den (fen/100n: yuan) in Chinese units, { text, unit }: with
+ *  `smallDecimals` decimals and unit '' below 1万, else in 万 or 亿 with two decimals.
+ *  Rounded half away from zero (四舍五入); an amount that rounds up to the next unit is
+ *  shown in it (99,999,999.99 yuan is 1.00亿, not 10,000.00万). */
 export function chineseUnits(num, den, smallDecimals) {
   const magnitude = num < 0n ? -num : num;
-  for (const [size, unit] of TIERS) {
-    const hundredths = roundDiv(magnitude * 100n, den * size);
-    if (hundredths >= 100n) return { text: fixed(num < 0n ? -hundredths : hundredths, 2), unit };
+  let size = 1n;
+  let decimals = BigInt(smallDecimals);
+  let unit = '';
+  let rounded = roundDiv(magnitude * 10n ** decimals, den);
+  for (const [next, name] of UNITS) {
+    // Reached: 1 of the next unit, counted in the current one after rounding.
+    if (rounded < (next / size) * 10n ** decimals) break;
+    [size, decimals, unit] = [next, 2n, name];
+    rounded = roundDiv(magnitude * 100n, den * size);
   }
-  return { text: fixed(roundDiv(num * 10n ** BigInt(smallDecimals), den), smallDecimals), unit: '' };
+  return { text: fixed(num < 0n && rounded ? -rounded : rounded, Number(decimals)), unit };
 }
 
 /** Fen as yuan in Chinese units: yuan(123456789012n) = { text: "12.35", unit: "亿" }. */
@@ -51,9 +58,11 @@ export const fenExact = (fen) => fixed(fen, 0) + ' 分';
 /** Basis points as a percentage with two decimals: percent(12345) = "123.45%". */
 export const percent = (bp) => fixed(BigInt(bp), 2) + '%';
 
-/** Parses a figures message; every `*_fen` integer becomes a BigInt read from its source
- *  text (JSON.parse's reviver context), never through a float. */
+/** Parses a figures message (the API's compact JSON); every `*_fen` integer becomes a
+ *  BigInt from its digits, never through a float: the digits are quoted before parsing
+ *  (a key inside a string value would be preceded by a backslash and is left alone). */
 export function parseFigures(text) {
-  return JSON.parse(text, (key, value, context) =>
-    key.endsWith('_fen') && typeof value === 'number' ? BigInt(context?.source ?? value) : value);
+  const quoted = text.replace(/"([a-z_]*_fen)"\s*:\s*(-?\d+)/g, '"$1":"$2"');
+  return JSON.parse(quoted, (key, value) =>
+    key.endsWith('_fen') && typeof value === 'string' ? BigInt(value) : value);
 }
