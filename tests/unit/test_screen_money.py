@@ -79,7 +79,8 @@ def test_counts_exact_yuan_fen_and_percent():
 def test_money_is_parsed_exactly_beyond_2_53():
     text = '{"totals": {"gmv_fen": 9007199254740993, "orders": 3}, "curve": [{"gmv_fen": 12345678901234567890}]}'
     body = """const f = m.parseFigures(input);
-    output([typeof f.totals.gmv_fen, f.totals.gmv_fen.toString(), typeof f.totals.orders, f.curve[0].gmv_fen.toString()]);"""
+    output([typeof f.totals.gmv_fen, f.totals.gmv_fen.toString(),
+            typeof f.totals.orders, f.curve[0].gmv_fen.toString()]);"""
     got = run_module("money.js", body, text)
     assert got == ["bigint", "9007199254740993", "number", "12345678901234567890"]
 
