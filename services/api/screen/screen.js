@@ -58,6 +58,7 @@ function showHashtags(hashtags) {
     item.innerHTML = `<div class="tag-head"><span class="special"></span><span class="reads"></span></div>
       <div class="bar"><div class="fill" style="width:${reached}%"></div></div>`;
     item.querySelector('.special').textContent = SPECIAL_NAMES[h.special] ?? h.special;
+    item.querySelector('.special').title = SPECIAL_NAMES[h.special] ?? h.special;
     item.querySelector('.reads').textContent =
       `${count(h.reads).text}${count(h.reads).unit} / ${count(h.target).text}${count(h.target).unit} · ${percent(h.progress_bp)}`;
     item.dataset.special = h.special;
