@@ -56,7 +56,7 @@ def up(settings: Settings, options: UpOptions) -> None:
         click.echo(f"ClickHouse {store.dsn}: {len(applied)} migration(s) applied")
         api = ApiServer(create_app(settings, store), settings.api_host, settings.api_port)
         api.start()
-        click.echo(f"API listening on {api.url}  (try {api.url}/v1/totals, docs at {api.url}/docs)")
+        click.echo(f"API listening on {api.url}  (try /v1/totals, docs at /docs; big screen: {api.url}/screen)")
         if options.simulate:
             simulator, ingest = _simulated_platforms(settings, options)
             threads.append(_start_ingest(ingest, stop))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser
 
@@ -16,7 +17,8 @@ from kernel.timeutil import SHANGHAI
 from schemas.snapshot import Snapshot
 from tests.support.browser import PHONE, ScreenPage, chromium
 from tests.support.hashtag_scenario import reading
-from tests.support.pipeline import Pipeline, wait_until
+from tests.support.pipeline import Pipeline, free_port, wait_until
+from tests.support.platforms import FESTIVAL
 from tests.support.scenario import snapshot
 
 T0 = datetime(2021, 10, 23, 20, 0, tzinfo=SHANGHAI)
@@ -184,20 +186,17 @@ def test_screen_reconnects_after_the_api_restarts(festival: Festival, browser: B
 def test_screen_on_the_simulated_festival(browser: Browser, tmp_path: Path):
     """`livefest up` with the simulated platforms (as `make run`): the screen follows the
     festival as it is written and ends on /v1/totals' figure."""
-    from tests.support.platforms import FESTIVAL
-    from tests.support.pipeline import free_port
-
     simulator = free_port()
     pipeline = Pipeline(tmp_path, args=("up", "--speed", "100", *FESTIVAL, "--poll-seconds", "0.3", "--faults", "0"),
                         extra_env={"LIVEFEST_SIMULATOR_PORT": str(simulator)})
     try:
         pipeline.start()
+        assert f"big screen: {pipeline.url}/screen" in pipeline.log_path.read_text()  # as `make run` prints it
         screen = ScreenPage(browser, f"{pipeline.url}/screen")
         try:
             values: set[int] = set()
             wait_until(lambda: values.add(screen.gmv_fen()) or len(values - {-1, 0}) >= 3, 90,
                        "the screen to show three different city GMVs while the festival runs")
-            import httpx
             wait_until(lambda: httpx.get(f"http://127.0.0.1:{simulator}/truth", timeout=5).json()["finished"],
                        120, "the simulated festival to finish")
             wait_until(pipeline.consumed_offsets_caught_up, 60, "the aggregator to catch up")

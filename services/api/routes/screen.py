@@ -26,19 +26,31 @@ County = Annotated[str | None, Depends(params.county)]
 RETRY_MS = 2000  # how soon a browser's EventSource reconnects after losing the stream
 
 
+def screen_scope(access: AccessDep, county: County) -> str | None:
+    return access.screen_of(county)
+
+
+def stream_scope(access: StreamAccessDep, county: County) -> str | None:
+    # A dependency, so that a refused key gets its 401/403 before the stream starts.
+    return access.screen_of(county)
+
+
 @router.get("/screen", response_model=Screen)
-async def get_screen(store: StoreDep, settings: SettingsDep, access: AccessDep, county: County) -> Screen:
+async def get_screen(
+    store: StoreDep, settings: SettingsDep, scope: Annotated[str | None, Depends(screen_scope)]
+) -> Screen:
     """Everything the big screen shows: totals, the nine units (or the one county), the
     day's GMV curve, hashtag progress (city only) and the top rooms, as of one write."""
-    return await run_in_threadpool(screen_figures.screen, store, settings, access.screen_of(county))
+    return await run_in_threadpool(screen_figures.screen, store, settings, scope)
 
 
 @router.get("/stream", response_class=EventSourceResponse)
-async def stream(request: Request, access: StreamAccessDep, county: County) -> AsyncIterator[ServerSentEvent]:
+async def stream(
+    request: Request, scope: Annotated[str | None, Depends(stream_scope)]
+) -> AsyncIterator[ServerSentEvent]:
     """text/event-stream: a `figures` event (a Screen as JSON, as GET /v1/screen answers)
     at once, then after every write; a `problem` event while the store fails; keep-alive
     comments when quiet. Ends when the client goes away."""
-    scope = access.screen_of(county)
     writes, feed = request.app.state.writes, request.app.state.screen_feed
     yield ServerSentEvent(retry=RETRY_MS, comment="livefest screen")
     seen: str | None = None
