@@ -16,7 +16,7 @@ from kernel.settings import Settings
 from services.api.main import create_app
 from services.api.server import ApiServer
 from tests.engine.test_api_figures import insert
-from tests.support.pipeline import free_port
+from tests.support.pipeline import free_port, wait_until
 from tests.support.scenario import messy
 from tests.support.screen_truth import expected_screen
 
@@ -62,6 +62,19 @@ def test_the_stream_pushes_the_screen_now_and_after_each_write(store: Store, ser
             later = next(events)
         later.pop("stale_after_s")
         assert later == expected_screen(both, [], None)
+
+
+def test_a_screen_that_goes_away_ends_its_stream(store: Store, server: str):
+    def connected() -> float:
+        text = httpx.get(f"{server}/metrics", timeout=10).text
+        return float(re.search(r"^livefest_api_screen_streams (\S+)$", text, re.M)[1])  # type: ignore[index]
+
+    assert connected() == 0
+    with httpx.stream("GET", f"{server}/v1/stream?access_token=k-all", timeout=30) as response:
+        events = figures_events(response)  # kept: dropping it would close the connection
+        next(events)
+        assert connected() == 1
+    wait_until(lambda: connected() == 0, 30, "the server to end the stream of a closed connection")
 
 
 def test_the_stream_asks_for_a_key_like_every_v1_route(store: Store, server: str):

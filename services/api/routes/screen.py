@@ -52,14 +52,19 @@ async def stream(
     at once, then after every write; a `problem` event while the store fails; keep-alive
     comments when quiet. Ends when the client goes away."""
     writes, feed = request.app.state.writes, request.app.state.screen_feed
-    yield ServerSentEvent(retry=RETRY_MS, comment="livefest screen")
-    seen: str | None = None
-    while True:
-        try:
-            token = await writes.wait_for_change(seen)
-            yield ServerSentEvent(event="figures", raw_data=await feed.json(token, scope))
-            seen = token
-        except (StoreError, StoreUnavailable) as exc:
-            log.warning("screen stream: the figures store failed: %s", exc)
-            yield ServerSentEvent(event="problem", data={"error": "the figures store is unavailable; retrying"})
-            await anyio.sleep(RETRY_MS / 1000)
+    connected = request.app.state.metrics.screen_streams
+    connected.inc()
+    try:
+        yield ServerSentEvent(retry=RETRY_MS, comment="livefest screen")
+        seen: str | None = None
+        while True:
+            try:
+                token = await writes.wait_for_change(seen)
+                yield ServerSentEvent(event="figures", raw_data=await feed.json(token, scope))
+                seen = token
+            except (StoreError, StoreUnavailable) as exc:
+                log.warning("screen stream: the figures store failed: %s", exc)
+                yield ServerSentEvent(event="problem", data={"error": "the figures store is unavailable; retrying"})
+                await anyio.sleep(RETRY_MS / 1000)
+    finally:  # the screen went away (FastAPI cancels the stream) or the API stops
+        connected.dec()
