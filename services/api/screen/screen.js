@@ -5,8 +5,8 @@
 
 import { createCharts, showCounties, showCurve } from './charts.js';
 import { connect } from './link.js';
-import { count, fenExact, parseFigures, percent, yuan, yuanExact } from './money.js';
-import { PLATFORM_NAMES, SPECIAL_NAMES, COUNTY_NAMES, scopeName } from './names.js';
+import { count, fenExact, fixed, parseFigures, percent, yuan, yuanExact } from './money.js';
+import { COUNTY_NAMES, PLATFORM_NAMES, SPECIAL_NAMES, scopeName } from './names.js';
 
 const county = new URLSearchParams(location.search).get('county');
 const key = new URLSearchParams(location.hash.slice(1)).get('key');
@@ -30,17 +30,15 @@ function probe() {
 
 function setAmount(element, fen) {
   const y = yuan(fen);
-  element.innerHTML = '';
-  element.append(y.text, unit(`${y.unit}元`));
+  element.replaceChildren(y.text, unit(`${y.unit}元`));
   element.title = `${yuanExact(fen)}（${fenExact(fen)}）`;
   element.dataset.fen = fen.toString();
 }
 
 function setCount(element, n, suffix) {
   const c = count(n);
-  element.innerHTML = '';
-  element.append(c.text, unit(`${c.unit}${suffix}`));
-  element.title = `${BigInt(n).toLocaleString('en-US')} ${suffix}`;
+  element.replaceChildren(c.text, unit(`${c.unit}${suffix}`));
+  element.title = `${fixed(BigInt(n), 0)} ${suffix}`;
   element.dataset.value = String(n);
 }
 
