@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-unit bench broker-start broker-stop lint clean
+.PHONY: install run test test-unit bench broker-start broker-stop clickhouse-start clickhouse-stop lint clean
 
 SCREEN := services/api/screen
 ECHARTS := $(SCREEN)/node_modules/.package-lock.json
@@ -25,7 +25,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-# The main job: broker + migrations + aggregator + API + a simulated festival evening.
+# The main job: broker, local ClickHouse server, migrations, aggregator workers, API and a
+# simulated festival evening, as separate supervised processes (README: "Running it").
 run: install
 	$(BIN)/livefest up
 
@@ -47,6 +48,13 @@ broker-start: install
 
 broker-stop:
 	@scripts/kafka-local.sh stop
+
+# The local ClickHouse server over LIVEFEST_DATA_DIR on its own (`livefest up` uses it if it runs).
+clickhouse-start: install
+	$(BIN)/livefest clickhouse start
+
+clickhouse-stop:
+	$(BIN)/livefest clickhouse stop
 
 # Style and layering: ruff, then the import contracts in pyproject.toml ([tool.importlinter]).
 lint: install

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
 
 from kernel.kafka_admin import START_HINT, BrokerUnavailable
 
@@ -81,3 +82,26 @@ def total_lag(offsets: Iterable[PartitionOffsets]) -> int:
 
 def total_held(offsets: Iterable[PartitionOffsets]) -> int:
     return sum(o.held for o in offsets)
+
+
+def move_group_to_end(bootstrap: str, group: str, topics: Iterable[str]) -> int:
+    """Commit `group`'s offsets at the current end of every partition of `topics`; returns
+    how many messages the group thereby skips. Only for a group with no running member
+    (the broker refuses the commit otherwise): `livefest up` uses it so that a simulated
+    festival starts on what it publishes itself, not on what an earlier run left unread."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group, enable_auto_commit=False)
+    try:
+        skipped = 0
+        for topic in topics:
+            tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+            if not tps:
+                continue
+            beginnings, ends = consumer.beginning_offsets(tps), consumer.end_offsets(tps)
+            for tp in tps:
+                committed = consumer.committed(tp)
+                skipped += max(0, ends[tp] - (beginnings[tp] if committed is None else committed))
+            consumer.assign(tps)
+            consumer.commit({tp: OffsetAndMetadata(ends[tp], "", -1) for tp in tps})
+        return skipped
+    finally:
+        consumer.close()

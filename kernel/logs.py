@@ -49,14 +49,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def dict_config(fmt: str, level: int, component: str) -> dict[str, Any]:
-    """The logging configuration of one process, as a `logging.config.dictConfig` dictionary."""
+def dict_config(fmt: str, level: int, component: str, logfile: str | None = None) -> dict[str, Any]:
+    """The logging configuration of one process, as a `logging.config.dictConfig` dictionary.
+    With `logfile`, everything goes there and only warnings and errors to stderr (`livefest
+    up`, whose terminal shows its status lines)."""
     if fmt not in FORMATS:
         raise ValueError(f"log format {fmt!r} is not one of {', '.join(FORMATS)}")
     formatter: dict[str, Any] = (
         {"()": JsonFormatter, "component": component} if fmt == "json" else {"format": TEXT_FORMAT}
     )
-    return {
+    config: dict[str, Any] = {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"livefest": formatter},
@@ -65,12 +67,20 @@ def dict_config(fmt: str, level: int, component: str) -> dict[str, Any]:
                                 "stream": "ext://sys.stderr"}},
         "root": {"level": level, "handlers": ["stderr"]},
     }
+    if logfile:
+        config["handlers"]["stderr"]["level"] = "WARNING"
+        config["handlers"]["file"] = {"class": "logging.FileHandler", "formatter": "livefest",
+                                      "filename": logfile, "encoding": "utf-8"}
+        config["root"]["handlers"] = ["stderr", "file"]
+    return config
 
 
-def configure(fmt: str = "text", level: int = logging.INFO, component: str = "livefest") -> None:
+def configure(
+    fmt: str = "text", level: int = logging.INFO, component: str = "livefest", logfile: str | None = None
+) -> None:
     """Apply the format to the root logger of this process (replacing its handlers)."""
     global _current
-    _current = dict_config(fmt, level, component)
+    _current = dict_config(fmt, level, component, logfile)
     logging.config.dictConfig(_current)
 
 

@@ -18,12 +18,20 @@ class Settings(BaseSettings):
     kafka: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
     clickhouse: str | None = Field(
         None,
-        description="ClickHouse DSN: chdb:///path (embedded) or http(s)://user:pass@host:port/db",
+        description="ClickHouse DSN: chdb:///path (embedded) or http(s)://user:pass@host:port/db; "
+        "unset = the data directory's own (kernel/store_target.py resolves it)",
     )
     api_keys: str | None = Field(
         None, description="comma-separated key:scope, scope all or a county"
     )
     data_dir: Path = Field(Path(".livefest"), description="where local state lives")
+    clickhouse_http_port: int = Field(
+        8123, ge=1, le=65535, description="HTTP port of the local ClickHouse server (`livefest clickhouse start`)"
+    )
+    clickhouse_tcp_port: int = Field(9000, ge=1, le=65535, description="native TCP port of the local ClickHouse server")
+    api_clickhouse_timeout_seconds: float = Field(
+        10.0, gt=0, description="longest the API waits for one ClickHouse query before answering 503"
+    )
 
     snapshot_topic: str = "livefest.snapshots.v1"
     dlq_topic: str = "livefest.snapshots.dlq"
@@ -60,6 +68,23 @@ class Settings(BaseSettings):
     max_buckets: int = Field(
         10_000, ge=1, description="most timeseries buckets one request may ask"
     )
+    clickhouse_pool_size: int = Field(
+        8, ge=1, le=64, description="ClickHouse connections per pool (the API's reads, the writers)"
+    )
+    api_query_seconds: float = Field(
+        10.0, gt=0, description="max_execution_time of every API query (ClickHouse stops it)"
+    )
+    api_max_memory_bytes: int = Field(1 << 30, ge=1 << 20, description="max_memory_usage of an API query")
+    api_max_result_rows: int = Field(100_000, ge=1, description="max_result_rows of an API query")
+    api_heavy_queries: int = Field(
+        1, ge=1, le=64, description="time-series queries an API process runs at once (each on one core); others wait"
+    )
+    api_health_timeout_seconds: float = Field(
+        1.0, gt=0, description="how long /healthz waits for ClickHouse to answer SELECT 1"
+    )
+    api_generation_poll_seconds: float = Field(
+        0.1, gt=0, le=5, description="how often the API looks for a new write (answers are cached until one)"
+    )
     screen_stale_seconds: int = Field(
         60, ge=1, description="the big screen marks its figures stale when the watermark stays put this long"
     )
@@ -73,16 +98,6 @@ class Settings(BaseSettings):
         if value:
             parse_api_keys(value)
         return value
-
-    @property
-    def clickhouse_dsn(self) -> str:
-        if self.clickhouse:
-            return self.clickhouse
-        return f"chdb://{(self.data_dir / 'clickhouse').resolve()}"
-
-    @property
-    def clickhouse_is_embedded(self) -> bool:
-        return self.clickhouse_dsn.startswith("chdb:")
 
     @property
     def key_scopes(self) -> dict[str, str]:

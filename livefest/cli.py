@@ -2,6 +2,7 @@
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 import click
 
 from kernel import logs
+from kernel.lifeline import follow_supervisor
 from kernel.settings import Settings, get_settings
+from livefest.clickhouse_cli import clickhouse
 from livefest.dlq import dlq
 from livefest.status import status
 
@@ -22,18 +25,20 @@ def user_error(exc: Exception) -> str | None:
     from kafka.errors import KafkaError, KafkaTimeoutError
     from pydantic import ValidationError
 
-    from kernel.clickhouse import StoreError, StoreUnavailable, redact
+    from kernel.clickhouse import EngineInUse, StoreError, StoreUnavailable
     from kernel.kafka_admin import START_HINT, BrokerUnavailable
+    from kernel.store_access import NoData
     from services.ingest.publisher import BrokerUnreachable
 
     settings = _settings_or_none()
     if isinstance(exc, ValidationError):
         return "; ".join(f"LIVEFEST_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}"
                          for e in exc.errors())
+    if isinstance(exc, NoData | EngineInUse):
+        return str(exc)  # it names the store and what to do
     if isinstance(exc, StoreUnavailable):
-        dsn = redact(settings.clickhouse_dsn) if settings else "?"
-        return (f"LIVEFEST_CLICKHOUSE={dsn} is unreachable ({_root_cause(exc)}): start the ClickHouse server "
-                "or point LIVEFEST_CLICKHOUSE at one")
+        return (f"{_store_name(settings)} is unreachable ({_root_cause(exc)}): start the ClickHouse server "
+                "(`livefest clickhouse start`, `livefest up`) or point LIVEFEST_CLICKHOUSE at one")
     if isinstance(exc, StoreError):
         return f"ClickHouse refused the query ({exc}); is the schema migrated? Run `livefest migrate`"
     if isinstance(exc, BrokerUnavailable | BrokerUnreachable):
@@ -44,6 +49,18 @@ def user_error(exc: Exception) -> str | None:
             return f"{kafka} did not answer in time ({exc}): {START_HINT}"
         return f"Kafka at {kafka} failed ({exc}); is the broker up? See `livefest status`"
     return None
+
+
+def _store_name(settings: "Settings | None") -> str:
+    """LIVEFEST_CLICKHOUSE as set (password hidden), or which store its absence meant."""
+    from kernel.clickhouse import redact
+    from kernel.store_target import resolve
+
+    if settings is None:
+        return "LIVEFEST_CLICKHOUSE"
+    if settings.clickhouse:
+        return f"LIVEFEST_CLICKHOUSE={redact(settings.clickhouse)}"
+    return resolve(settings).describe()
 
 
 def _root_cause(exc: BaseException) -> str:
@@ -116,6 +133,7 @@ def main(verbose: bool) -> None:
 
     Configuration comes from LIVEFEST_* environment variables (see README).
     """
+    follow_supervisor()
     _logging(verbose, click.get_current_context().invoked_subcommand or "livefest")
 
 
@@ -132,16 +150,36 @@ def main(verbose: bool) -> None:
 @click.option("--seed", default=2021, show_default=True, help="Seed of the simulated festival.")
 @click.option("--faults", default=0.03, show_default=True, help="Share of back-office requests that misbehave.")
 @click.option("--poll-seconds", default=1.0, show_default=True, help="Adapters' poll interval (wall time).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Aggregator processes (one consumer group; more than the partitions sit idle).")
+@click.option("--restart-delay", default=1.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds before a crashed process is restarted (doubling for crashes in a row).")
 def up(
-    no_simulator: bool, speed: float, rooms: int, hours: float, seed: int, faults: float, poll_seconds: float
+    no_simulator: bool, speed: float, rooms: int, hours: float, seed: int, faults: float, poll_seconds: float,
+    workers: int, restart_delay: float,
 ) -> None:
-    """Start broker, migrations, aggregator, API, the platforms' simulated back offices and
-    the adapters polling them (the festival replayed at --speed)."""
+    """Start broker, ClickHouse server, migrations, aggregator workers, API, the platforms'
+    simulated back offices and the adapters polling them (the festival replayed at --speed).
+    With LIVEFEST_CLICKHOUSE=chdb:///… everything runs in this one process instead."""
+    from kernel.chserver.control import ServerFailed
+    from livefest.supervisor import ChildFailed
     from livefest.up import UpOptions
     from livefest.up import up as run_up
+    from livefest.up_simulated import FestivalOptions
 
-    options = UpOptions(not no_simulator, speed, rooms, hours, seed, faults=faults, poll_seconds=poll_seconds)
-    run_up(get_settings(), options)
+    festival = FestivalOptions(speed, rooms, hours, seed, faults, poll_seconds)
+    options = UpOptions(not no_simulator, festival, workers=workers, restart_delay_s=restart_delay)
+    signal.signal(signal.SIGTERM, _interrupt)  # stop in order, as on Ctrl-C
+    try:
+        run_up(get_settings(), options)
+    except KeyboardInterrupt:
+        pass
+    except (ServerFailed, ChildFailed) as exc:  # the rest: OperatorGroup's one line
+        raise click.ClickException(str(exc)) from exc
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @main.command()
@@ -159,11 +197,13 @@ def migrate(cluster: str | None) -> None:
 
         sys.stdout.write(cluster_ddl(cluster))
         return
-    from kernel.clickhouse import Store
     from kernel.migrate import migrate as run_migrate
+    from kernel.store_access import open_for_writing
+    from kernel.store_target import resolve
 
-    settings = get_settings()
-    applied = run_migrate(Store(settings.clickhouse_dsn))
+    target = resolve(get_settings())
+    applied = run_migrate(open_for_writing(target))
+    click.echo(target.describe())
     for m in applied:
         click.echo(f"applied {m.version:04d}_{m.name}")
     click.echo(f"{len(applied)} migration(s) applied; schema is current")
@@ -175,7 +215,8 @@ def aggregator() -> None:
     from prometheus_client import start_http_server
 
     from kernel import kafka_admin
-    from kernel.clickhouse import Store
+    from kernel.store_access import connect
+    from kernel.store_target import resolve
     from services.aggregator import worker
 
     settings = get_settings()
@@ -183,19 +224,22 @@ def aggregator() -> None:
     # the broker's clock, which bounds event time.
     kafka_admin.ensure_pipeline_topics(settings)
     start_http_server(settings.aggregator_web_port)
-    worker.run(worker.build(settings, Store(settings.clickhouse_dsn)))
+    worker.run(worker.build(settings, connect(resolve(settings))))
 
 
 @main.command()
 def api() -> None:
-    """Serve the HTTP API (use a ClickHouse server DSN: chdb allows one process)."""
+    """Serve the HTTP API (with a ClickHouse server: the embedded engine allows one process)."""
     import uvicorn
 
-    from kernel.clickhouse import Store
+    from kernel.store_access import connect
+    from kernel.store_target import resolve
     from services.api.main import create_app
 
     settings = get_settings()
-    app = create_app(settings, Store(settings.clickhouse_dsn))
+    # Bounded waits: with ClickHouse away, requests answer 503 quickly instead of hanging.
+    store = connect(resolve(settings), query_timeout_s=settings.api_clickhouse_timeout_seconds, connect_timeout_s=2)
+    app = create_app(settings, store)
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)  # livefest's log format
 
 
@@ -255,6 +299,7 @@ def schema_export(output: Path | None, event: str) -> None:
 # Operator commands, each in its own module.
 main.add_command(status)
 main.add_command(dlq)
+main.add_command(clickhouse)
 
 from livefest.results_cli import rebuild, reconcile, report  # noqa: E402  (commands of their own module)
 

@@ -35,16 +35,19 @@ def api_health(settings: Settings) -> tuple[str, dict[str, Any]]:
 
 
 def clickhouse_health(settings: Settings, api_body: dict[str, Any]) -> str:
-    """"ok" or what is wrong. The embedded engine belongs to the running process: its API
-    answers for it; a server is asked directly."""
-    if settings.clickhouse_is_embedded:
+    """"ok" or what is wrong. A server (external, or the data directory's local one) is
+    asked directly; an embedded engine belongs to the running process: its API answers."""
+    from kernel.store_target import resolve
+
+    target = resolve(settings)
+    if target.embedded:
         answer = api_body.get("clickhouse")
         return "ok" if answer == "ok" else f"embedded engine, not reachable through the API ({answer or 'no answer'})"
-    from kernel.clickhouse import Store, StoreUnavailable, redact
+    from kernel.clickhouse import Store, StoreError, StoreUnavailable
 
     try:
-        return "ok" if Store(settings.clickhouse_dsn).ping() else f"{redact(settings.clickhouse_dsn)} does not answer"
-    except StoreUnavailable as exc:
+        return "ok" if Store(target.server_dsn).ping() else f"{target.describe()} does not answer"
+    except (StoreUnavailable, StoreError) as exc:
         return str(exc)
 
 

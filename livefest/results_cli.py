@@ -1,15 +1,29 @@
 """The Commerce Bureau's commands: `livefest report`, `livefest reconcile`, `livefest rebuild`.
 
-Registered on the main group in livefest/cli.py. With the embedded engine (chdb), these
-open the data directory themselves: run them while `livefest up` is stopped, or point
-LIVEFEST_CLICKHOUSE at a ClickHouse server.
+Registered on the main group in livefest/cli.py. They use the store the environment
+means (kernel/store_target.py): run in another terminal with the same environment as
+`livefest up`, they go through its ClickHouse server. The report and reconcile's reading
+side never create or migrate anything: a store without livefest data is an error that
+says which store was tried and what to run, never a report of zeros.
 """
 
 from pathlib import Path
 
 import click
 
+from kernel.clickhouse import Store
 from kernel.settings import get_settings
+from kernel.store_access import open_for_reading, open_for_writing
+from kernel.store_target import resolve
+
+
+def _reading_store() -> Store:
+    """Never created or migrated here; no data is NoData, one line (livefest/cli.py user_error)."""
+    return open_for_reading(resolve(get_settings()))
+
+
+def _writing_store() -> Store:
+    return open_for_writing(resolve(get_settings()))
 
 # A results report is read and forwarded by people: a top list beyond this is not a top list.
 MAX_TOP = 1000
@@ -23,7 +37,6 @@ MAX_TOP = 1000
 def rebuild(from_topic: bool) -> None:
     """Recompute every derived table from the raw stores (identical figures afterwards)."""
     from kernel import kafka_admin
-    from kernel.clickhouse import Store
     from kernel.migrate import migrate
     from livefest import progress
     from livefest.rebuild import derived_tables, steps
@@ -33,7 +46,7 @@ def rebuild(from_topic: bool) -> None:
     settings = get_settings()
     if from_topic:
         kafka_admin.require(settings.kafka)  # before anything is truncated
-    store = Store(settings.clickhouse_dsn)
+    store = _writing_store()
     migrate(store)
     if from_topic:
         for name, rows in rebuild_from_topics(store, settings).items():
@@ -57,14 +70,11 @@ def rebuild(from_topic: bool) -> None:
               help=f"Sessions on the top-sessions sheet (1 to {MAX_TOP}).")
 def report(fmt: str, output: Path, start: str | None, end: str | None, top: int) -> None:
     """The results report (成绩汇总) by county, special, platform and day, plus the top sessions."""
-    from kernel.clickhouse import Store
-    from kernel.migrate import migrate
     from services.report.run import WRITERS, make_report, period_of
 
     settings = get_settings()
     period = period_of(start, end)
-    store = Store(settings.clickhouse_dsn)
-    migrate(store)
+    store = _reading_store()
     built = make_report(store, period, top=top, stale_after_s=settings.stale_after_seconds, show_progress=True)
     written = WRITERS[fmt](built, output)
     click.echo(f"wrote {fmt} report to {written}")
@@ -80,7 +90,6 @@ def report(fmt: str, output: Path, start: str | None, end: str | None, top: int)
 def reconcile(file: Path, platform: str | None, tolerance_fen: int, output: Path | None) -> None:
     """Import a platform's settled export (CSV or xlsx; formats in schemas/settlements/), store
     it as the official figures of its sessions, and list the differences from the live figures."""
-    from kernel.clickhouse import Store
     from kernel.migrate import migrate
     from services.reconcile.parse import SettlementError
     from services.reconcile.run import reconcile as run_reconcile
@@ -89,8 +98,8 @@ def reconcile(file: Path, platform: str | None, tolerance_fen: int, output: Path
     from services.report.run import WRITERS, make_report
 
     settings = get_settings()
-    store = Store(settings.clickhouse_dsn)
-    migrate(store)
+    store = _reading_store()  # the live figures the export is compared with must exist
+    migrate(store)  # the import writes: its tables must be current (a no-op after the check above)
     try:
         outcome = run_reconcile(store, file, platform, tolerance_fen)
     except (SettlementError, ValueError) as exc:

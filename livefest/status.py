@@ -1,11 +1,12 @@
 """`livefest status`: one screen answering "is the pipeline healthy right now?".
 
 Broker reachability, the aggregator group's lag per partition and which worker owns
-which partitions, the watermark and its age (from a ClickHouse server, else from the
-API), ClickHouse's and the API's health, the last successful poll per platform (when
-LIVEFEST_INGEST_METRICS_URL points at an ingest /metrics), and the dead letters held in
-both dead-letter topics. `--json` prints the same facts as one JSON object for scripts.
-Gathering does the I/O; `render` and `as_json` are pure.
+which partitions, the watermark and its age (from the store the environment means,
+read-only; from the API of a single-process `livefest up`), ClickHouse's and the API's
+health, the last successful poll per platform (when LIVEFEST_INGEST_METRICS_URL points
+at an ingest /metrics), and the dead letters held in both dead-letter topics. `--json`
+prints the same facts as one JSON object for scripts. Gathering does the I/O; `render`
+and `as_json` are pure.
 """
 
 import json
@@ -85,25 +86,37 @@ def _offsets(settings: Settings, status: Status) -> None:
 
 
 def _watermark(settings: Settings, status: Status) -> None:
-    try:
-        if not settings.clickhouse_is_embedded:
-            from kernel.clickhouse import Store, redact
-            from services.api import reading
+    from kernel.clickhouse import StoreError, StoreUnavailable
+    from kernel.store_access import NoData, open_for_reading
+    from kernel.store_target import resolve
+    from services.api import reading
 
-            wm = reading.watermark_us(Store(settings.clickhouse_dsn))
-            status.watermark, status.watermark_source = reading.as_of(wm), redact(settings.clickhouse_dsn)
+    target = resolve(settings)
+    try:
+        store = open_for_reading(target, need_snapshots=False)
+        status.watermark, status.watermark_source = reading.as_of(reading.watermark_us(store)), target.describe()
+    except NoData as exc:
+        status.problems.append(str(exc))
+    except (StoreUnavailable, StoreError) as exc:
+        if not target.embedded:
+            status.problems.append(f"{target.describe()} unavailable: {exc}")
             return
-        # The embedded engine belongs to the running process: ask its API instead.
-        url = f"http://{settings.api_host}:{settings.api_port}/v1/totals"
-        keys = [key for key, scope in settings.key_scopes.items() if scope == "all"]
-        headers = {"Authorization": f"Bearer {keys[0]}"} if keys else {}
+        # A single-process `livefest up` (LIVEFEST_CLICKHOUSE=chdb://…) owns the engine: ask its API.
+        _watermark_from_api(settings, status)
+
+
+def _watermark_from_api(settings: Settings, status: Status) -> None:
+    url = f"http://{settings.api_host}:{settings.api_port}/v1/totals"
+    keys = [key for key, scope in settings.key_scopes.items() if scope == "all"]
+    headers = {"Authorization": f"Bearer {keys[0]}"} if keys else {}
+    try:
         response = httpx.get(url, headers=headers, timeout=5)
         response.raise_for_status()
         status.watermark, status.watermark_source = response.json()["as_of"], url
     except Exception as exc:  # status reports every failure instead of stopping at the first
         status.problems.append(
-            f"watermark unavailable ({exc}): is the API running (`livefest up` / `livefest api`), "
-            "or set LIVEFEST_CLICKHOUSE to the ClickHouse server"
+            f"watermark unavailable ({exc}): the embedded engine is in use by another process and its API "
+            "does not answer; is `livefest up` running?"
         )
 
 

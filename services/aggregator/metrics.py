@@ -24,6 +24,7 @@ class AggregatorMetrics:
     committed_offset: Gauge
     lag_probe_errors: Counter
     partitions_assigned: Gauge
+    rebalances: Counter
     topicstats_consumed: Counter
     topicstats_rejected: Counter
     stage_seconds: Histogram
@@ -96,6 +97,11 @@ class AggregatorMetrics:
             partitions_assigned=Gauge(
                 "livefest_aggregator_partitions_assigned",
                 "Snapshot-topic partitions currently assigned to this worker.",
+                registry=registry,
+            ),
+            rebalances=Counter(
+                "livefest_aggregator_rebalances_total",
+                "Partition assignments this worker received (one per rebalance of the group).",
                 registry=registry,
             ),
             topicstats_consumed=Counter(

@@ -12,6 +12,7 @@ from services.aggregator.agent import Aggregator
 from services.aggregator.app import create_app
 from services.aggregator.commits import CommitTimer
 from services.aggregator.metrics import AggregatorMetrics
+from services.aggregator.rebalance import RebalanceObserver
 from services.aggregator.topic_agent import TopicStatsAggregator
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def build(settings: Settings, store: Store, metrics: AggregatorMetrics | None = 
     Aggregator(app, settings, store, metrics)
     TopicStatsAggregator(app, settings, store, metrics)
     app.sensors.add(CommitTimer(metrics.stage_seconds))
+    RebalanceObserver(app, settings, metrics)
     return app
 
 

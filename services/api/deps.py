@@ -1,23 +1,25 @@
 """Request-scoped dependencies: the store, the settings and access control.
 
-Key scoping is enforced here and only here (contract section 3, Access).
+Key scoping is enforced here and only here (contract section 3, Access). All are
+coroutines: none does I/O, and a plain function would cost a worker thread per request.
 """
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kernel.clickhouse import Store
 from kernel.settings import Settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -28,11 +30,13 @@ class Access:
 
     scope: str | None
 
+    def may_read(self, county: str | None) -> bool:
+        """Whether this caller may see `county` (None = city-wide figures)."""
+        return self.scope in (None, "all") or county == self.scope
+
     def check_county(self, county: str | None) -> None:
         """403 unless this caller may see `county` (None = city-wide figures)."""
-        if self.scope in (None, "all"):
-            return
-        if county != self.scope:
+        if not self.may_read(county):
             asked = f"county {county!r}" if county else "city-wide figures"
             raise HTTPException(
                 status_code=403,
@@ -52,28 +56,26 @@ class Access:
         return None if self.scope in (None, "all") else self.scope
 
 
-def get_access(
-    settings: Annotated[Settings, Depends(get_app_settings)],
-    authorization: Annotated[str | None, Header()] = None,
-) -> Access:
-    return access_for(settings, _bearer(authorization))
+# Declares the scheme in the OpenAPI schema; the checks (and their messages) are ours.
+_bearer = HTTPBearer(auto_error=False, description="an API key from LIVEFEST_API_KEYS, when it is set")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_stream_access(
+async def get_access(settings: Annotated[Settings, Depends(get_app_settings)], credentials: BearerDep) -> Access:
+    return access_for(settings, credentials.credentials if credentials else None)
+
+
+async def get_stream_access(
     settings: Annotated[Settings, Depends(get_app_settings)],
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: BearerDep,
     access_token: Annotated[
         str | None, Query(description="the API key, for browsers' EventSource, which cannot send headers")
     ] = None,
 ) -> Access:
     """As get_access, also taking the key as `?access_token=` (as SignalR and others do for
-    streams): a browser's EventSource cannot set an Authorization header. The header wins."""
-    return access_for(settings, _bearer(authorization) if authorization else access_token)
-
-
-def _bearer(authorization: str | None) -> str | None:
-    scheme, _, key = (authorization or "").partition(" ")
-    return key.strip() if scheme.lower() == "bearer" and key.strip() else None
+    streams): a browser's EventSource cannot set an Authorization header. A bearer key in
+    the header wins."""
+    return access_for(settings, credentials.credentials if credentials else access_token)
 
 
 def access_for(settings: Settings, key: str | None) -> Access:
@@ -81,6 +83,7 @@ def access_for(settings: Settings, key: str | None) -> Access:
     scopes = settings.key_scopes
     if not scopes:
         return Access(scope=None)
+    key = (key or "").strip()
     if not key:
         raise HTTPException(
             status_code=401,
@@ -89,9 +92,7 @@ def access_for(settings: Settings, key: str | None) -> Access:
         )
     scope = scopes.get(key)
     if scope is None:
-        raise HTTPException(
-            status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise HTTPException(status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"})
     return Access(scope=scope)
 
 

@@ -65,7 +65,7 @@ def gmv_curve(store: Store, query: dict[str, Any], wm: int | None) -> list[Curve
     buckets = (wm // 1_000_000 - start_s) // CURVE_STEP_S + 1
     rows = store.rows(queries.COUNTER_SERIES, {
         **query, "start_s": start_s, "end_s": start_s + buckets * CURVE_STEP_S, "step_s": CURVE_STEP_S,
-        "buckets": buckets, "increase": "gmv_fen_increase",
+        "buckets": buckets, "metric": "gmv_fen",
     })  # fmt: skip
     increases = {int(bucket): int(value) for bucket, value in rows if int(value)}
     first = min(increases, default=buckets - 1)

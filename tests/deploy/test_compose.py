@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from kernel.settings import Settings
+from kernel.store_target import Kind, resolve
 from livefest.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,8 +86,9 @@ def test_every_variable_the_command_needs_is_set(name: str):
         assert host == "kafka" and port == "9092"
         assert "PLAINTEXT://kafka:9092" in SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
     if "clickhouse" in REQUIRED[command(service)]:
-        dsn = urlsplit(settings.clickhouse_dsn)
-        assert not settings.clickhouse_is_embedded, "several processes share ClickHouse: use the server"
+        target = resolve(settings)
+        assert target.kind is Kind.EXTERNAL, "several processes share ClickHouse: use the server"
+        dsn = urlsplit(target.dsn)
         assert (dsn.hostname, dsn.port, dsn.path) == ("clickhouse", 8123, "/livefest")
         assert dsn.username == SERVICES["clickhouse"]["environment"]["CLICKHOUSE_USER"]
     if command(service) == "api":

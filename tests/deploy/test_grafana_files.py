@@ -74,3 +74,13 @@ def test_the_committed_dashboards_are_what_the_builder_produces(tmp_path):
         assert (tmp_path / path.name).read_text() == path.read_text(), (
             f"{path} is stale: run `python deploy/grafana/build_dashboards.py`"
         )
+
+
+def test_the_clickhouse_data_source_uses_the_local_servers_http_port():
+    """Grafana, report jobs and `livefest up`'s local server all meet on one HTTP port."""
+    from kernel.settings import Settings
+
+    path = GRAFANA_DIR / "provisioning" / "datasources" / "livefest.yml"
+    sources = {s["uid"]: s for s in yaml.safe_load(path.read_text())["datasources"]}
+    clickhouse = sources["clickhouse"]["jsonData"]
+    assert (clickhouse["protocol"], clickhouse["port"]) == ("http", Settings().clickhouse_http_port) == ("http", 8123)

@@ -17,13 +17,14 @@ from tests.support.scenario import messy
 pytestmark = pytest.mark.engine
 
 SEED = """
-import sys
 from datetime import UTC, datetime
-from kernel.clickhouse import Store
 from kernel.migrate import migrate
+from kernel.settings import get_settings
+from kernel.store_access import open_for_writing
+from kernel.store_target import resolve
 from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
 from tests.support.scenario import messy
-store = Store(sys.argv[1])
+store = open_for_writing(resolve(get_settings()))  # the data directory's own store, as `livefest up` opens it
 migrate(store)
 rows = [snapshot_row(s, 0, n, datetime.now(UTC)) for n, s in enumerate(messy(seed=71, sessions=16, polls=12).snapshots)]
 store.insert("snapshots", rows, SNAPSHOT_COLUMNS)
@@ -37,7 +38,7 @@ def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
 def test_report_and_reconcile_commands(tmp_path: Path):
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "LIVEFEST_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(root)}
-    seeded = run([sys.executable, "-c", SEED, f"chdb://{tmp_path / 'data' / 'clickhouse'}"], env, tmp_path)
+    seeded = run([sys.executable, "-c", SEED], env, tmp_path)
     assert seeded.returncode == 0, seeded.stderr[-2000:]
     scenario = messy(seed=71, sessions=16, polls=12)
 
@@ -66,3 +67,24 @@ def test_report_and_reconcile_commands(tmp_path: Path):
     bad.write_text("session_id,platform,gmv_fen,orders,units_sold\nx,douyin,1.5,1,1\n", encoding="utf-8")
     refused = run([str(LIVEFEST), "reconcile", str(bad)], env, tmp_path)
     assert refused.returncode == 1 and "line 2" in refused.stderr and "fractions of a fen" in refused.stderr
+
+
+def test_read_commands_refuse_a_store_without_data_instead_of_reporting_zeros(tmp_path: Path):
+    typo = tmp_path / "not-the-data-dir"
+    env = {**os.environ, "LIVEFEST_DATA_DIR": str(typo)}
+    env.pop("LIVEFEST_CLICKHOUSE", None)
+    refused = run([str(LIVEFEST), "report", "--output", "r.xlsx"], env, tmp_path)
+    assert refused.returncode == 1 and "no ClickHouse data at" in refused.stderr, refused.stderr
+    assert "LIVEFEST_DATA_DIR" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r.xlsx").exists() and not typo.exists(), "a read created something"
+
+    # The schema, but no snapshots yet (`livefest migrate` ran, no aggregator wrote).
+    assert run([str(LIVEFEST), "migrate"], env, tmp_path).returncode == 0
+    refused = run([str(LIVEFEST), "report", "--output", "r.xlsx"], env, tmp_path)
+    assert refused.returncode == 1 and "holds no snapshots yet" in refused.stderr, refused.stderr
+    assert not (tmp_path / "r.xlsx").exists()
+
+    # A recorded database that is not there (another run's, dropped).
+    (typo / "clickhouse-database").write_text("festival_20211023_190000\n")
+    refused = run([str(LIVEFEST), "report", "--output", "r.xlsx"], env, tmp_path)
+    assert refused.returncode == 1 and "the database does not exist" in refused.stderr, refused.stderr

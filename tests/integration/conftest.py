@@ -3,13 +3,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.pipeline import Pipeline
+from tests.support.pipeline import STORES, Pipeline
+
+
+@pytest.fixture(params=STORES)
+def shape(request: pytest.FixtureRequest) -> str:
+    """Every integration test runs in both shapes: the production shape (a local ClickHouse
+    server over HTTP, worker processes) and the single process around the embedded engine."""
+    return str(request.param)
 
 
 @pytest.fixture
-def pipeline(tmp_path: Path) -> Iterator[Pipeline]:
-    """A started pipeline with its own topics, consumer group, data directory and port."""
-    running = Pipeline(tmp_path).start()
+def pipeline(tmp_path: Path, shape: str) -> Iterator[Pipeline]:
+    """A started pipeline with its own topics, consumer group, data directory and ports."""
+    running = Pipeline(tmp_path, store=shape).start()
     try:
         yield running
     finally:
@@ -17,12 +24,12 @@ def pipeline(tmp_path: Path) -> Iterator[Pipeline]:
 
 
 @pytest.fixture
-def make_pipeline(tmp_path: Path) -> Iterator[type[Pipeline]]:
+def make_pipeline(tmp_path: Path, shape: str) -> Iterator[type[Pipeline]]:
     """For tests that start, kill and restart the pipeline themselves."""
     created: list[Pipeline] = []
 
     def factory(**kwargs):  # type: ignore[no-untyped-def]
-        p = Pipeline(tmp_path, **kwargs)
+        p = Pipeline(tmp_path, store=shape, **kwargs)
         created.append(p)
         return p
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.pipeline import LIVEFEST, Pipeline, wait_until
+from tests.support.pipeline import LIVEFEST, STORES, Pipeline, wait_until
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "county_reports"
 KEYS = {"yingde": "key-yingde-7f3a", "lianzhou": "key-lianzhou-91c2", "all": "key-bureau-5d0e"}
@@ -28,10 +28,11 @@ YINGDE = {"gmv_fen": 25843200 + 1000001 + 2101890 + 123450, "orders": 1290 + 80 
           "sessions": 4, "sessions_live": 1}
 
 
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+@pytest.fixture(scope="module", params=STORES)
+def pipeline(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Pipeline]:
     keys = ",".join(f"{key}:{scope}" for scope, key in KEYS.items())
-    running = Pipeline(tmp_path_factory.mktemp("county"), extra_env={"LIVEFEST_API_KEYS": keys}).start()
+    running = Pipeline(tmp_path_factory.mktemp("county"), extra_env={"LIVEFEST_API_KEYS": keys},
+                       store=request.param).start()
     try:
         # Every test starts from the example file applied (each may also upload it again).
         assert upload(running, (EXAMPLES / "example.csv").read_bytes()).status_code == 200

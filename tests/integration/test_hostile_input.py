@@ -38,8 +38,7 @@ def test_poison_among_valid_snapshots_in_one_batch(make_pipeline):
     assert got == sorted((value, reason) for _, value, reason in bad)
     keys = {base64.b64decode(x["key_b64"]) for x in letters if x["key_b64"] is not None}
     assert keys == {key for key, _, _ in bad if key is not None}
-    metrics = pipeline.get("/metrics").text
-    assert 'livefest_aggregator_snapshots_rejected_total{reason="from_the_future"} 1.0' in metrics
+    assert pipeline.aggregator_metric("livefest_aggregator_snapshots_rejected_total", reason="from_the_future") == 1
 
 
 def test_a_future_dated_snapshot_is_refused_and_freezes_nothing(pipeline):

@@ -83,6 +83,8 @@ def test_every_name_the_rules_dashboards_and_catalogue_use_is_exported(make_pipe
         "pipeline (aggregator, API, festival gauges)": f"{pipeline.url}/metrics",
         "ingest (adapters)": f"http://127.0.0.1:{platforms.env['LIVEFEST_INGEST_METRICS_PORT']}/metrics",
     }
+    # In the production shape each aggregator worker serves its own metrics.
+    urls.update({name: str(info["metrics"]) for name, info in pipeline.aggregators().items()})
     try:
         exercise(pipeline)
 

@@ -3,12 +3,11 @@ every API figure out equal to the truth computed from the contract."""
 
 import json
 import threading
-import time
 
 import pytest
 
 from tests.support.checks import assert_api_matches
-from tests.support.pipeline import Pipeline, wait_until
+from tests.support.pipeline import Pipeline, publish_slowly, wait_until
 from tests.support.scenario import messy
 
 
@@ -25,11 +24,9 @@ def test_messy_stream_gives_exact_figures_and_dead_letters(pipeline: Pipeline):
                                                                 "wrong_schema"]
     assert {letter["value"].encode() for letter in letters} == set(scenario.garbage)
     assert all(letter["detail"] for letter in letters)
-    metrics = pipeline.get("/metrics").text
-    assert 'livefest_aggregator_snapshots_rejected_total{reason="not_json"} 1.0' in metrics
+    assert pipeline.aggregator_metric("livefest_aggregator_snapshots_rejected_total", reason="not_json") == 1
     # Five snapshots arrive more than 10 minutes behind the watermark: counted, and still applied.
-    late = [line for line in metrics.splitlines() if line.startswith("livefest_aggregator_snapshots_late_total")]
-    assert late and float(late[0].split()[-1]) >= 1
+    assert pipeline.aggregator_metric("livefest_aggregator_snapshots_late_total") >= 1
 
 
 @pytest.mark.parametrize("interrupt", ["kill", "stop"], ids=["SIGKILL", "SIGINT"])
@@ -38,7 +35,7 @@ def test_interrupted_mid_stream_and_restarted_gives_the_same_figures(make_pipeli
     pipeline = make_pipeline(extra_env={"LIVEFEST_BATCH_SIZE": "100"})
     pipeline.start()
     publisher = pipeline.publisher
-    publishing = threading.Thread(target=_publish_slowly, args=(publisher, scenario.snapshots))
+    publishing = threading.Thread(target=publish_slowly, args=(publisher, scenario.snapshots))
     publishing.start()
     wait_until(pipeline.some_offsets_committed, 60, "the first committed offsets")
     # Mid-stream: some batches written and committed, others written only (SIGKILL), or a
@@ -52,10 +49,3 @@ def test_interrupted_mid_stream_and_restarted_gives_the_same_figures(make_pipeli
     wait_until(pipeline.consumed_offsets_caught_up, 120, "the restarted aggregator to catch up")
     assert_api_matches(pipeline.json, scenario)
 
-
-def _publish_slowly(publisher, snapshots, chunk=100, pause_s=0.05):  # type: ignore[no-untyped-def]
-    for i in range(0, len(snapshots), chunk):
-        for s in snapshots[i : i + chunk]:
-            publisher.publish(s)
-        publisher.flush()
-        time.sleep(pause_s)

@@ -19,9 +19,9 @@ from tests.support.platforms import FESTIVAL, PUBLISHING, Platforms, assert_api_
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "kafka-local.sh"
 
 
-def test_up_runs_simulator_and_adapters_and_matches_truth(tmp_path: Path):
+def test_up_runs_simulator_and_adapters_and_matches_truth(tmp_path: Path, shape: str):
     pipeline = Pipeline(tmp_path, args=("up", "--speed", "100", *FESTIVAL, "--poll-seconds", "0.3",
-                                        "--faults", "0.05"))
+                                        "--faults", "0.05"), store=shape)
     platforms = Platforms(pipeline, tmp_path)
     pipeline.env.update(LIVEFEST_SIMULATOR_PORT=str(platforms.port))
     try:
@@ -36,8 +36,21 @@ def test_up_runs_simulator_and_adapters_and_matches_truth(tmp_path: Path):
         lines = [line for line in pipeline.log_path.read_text().splitlines() if "adapters:" in line]
         counts = dict(re.findall(r"(\w+) (\d[\d,]*)", lines[-1].split("adapters:")[1]))
         assert all(int(counts[p].replace(",", "")) > 0 for p in PUBLISHING), lines[-1]
-        metrics = pipeline.get("/metrics").text
-        assert 'livefest_ingest_failures_total{platform="' in metrics
+        assert 'livefest_ingest_failures_total{platform="' in pipeline.ingest_metrics()
+
+        # A second run on the same data directory must behave like the first (`make run` twice).
+        pipeline.stop()
+        pipeline.start()
+        if shape == "server":
+            # Its own database: sessions go live long before the first run's watermark comes back.
+            wait_until(lambda: pipeline.json("/v1/totals")["sessions_live"] > 0, 60, "live sessions, second run")
+            assert pipeline.json("/v1/totals")["as_of"] < truth["as_of"]
+            databases = re.findall(r"own ClickHouse database: (festival_\w+)", pipeline.log_path.read_text())
+            assert len(set(databases)) == 2, databases
+        else:
+            # An explicit DSN is used as it is; `up` says what that means and how to start fresh.
+            wait_until(lambda: "already holds snapshots of an earlier run" in pipeline.log_path.read_text(), 30,
+                       "the warning about the earlier run's data")
     finally:
         pipeline.close()
 

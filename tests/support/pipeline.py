@@ -1,6 +1,12 @@
 """Runs `livefest up --no-simulator` as a child process against the real broker, isolated
-by a unique topic, consumer group, data directory and API port per test."""
+by a unique topic, consumer group, data directory and free ports per test.
 
+Two shapes (`store`): "server", the production shape (a local ClickHouse server of the
+test's own data directory, two aggregator processes, the API process), and "embedded",
+everything in one process around the embedded engine (LIVEFEST_CLICKHOUSE=chdb://…).
+"""
+
+import json
 import os
 import signal
 import socket
@@ -14,6 +20,7 @@ from typing import Any
 
 import httpx
 from kafka import KafkaConsumer, TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
 
 from kernel import kafka_admin
 from schemas.snapshot import Snapshot
@@ -43,8 +50,12 @@ def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str, every_
     raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what} (last: {last!r})")
 
 
+STORES = ("server", "embedded")
+WORKERS = 2  # aggregator processes in the "server" shape
+
+
 class Pipeline:
-    """One isolated pipeline (aggregator + API in one process, embedded ClickHouse)."""
+    """One isolated pipeline, in the production shape ("server") or in one process ("embedded")."""
 
     def __init__(
         self,
@@ -52,12 +63,16 @@ class Pipeline:
         extra_env: dict[str, str] | None = None,
         args: tuple[str, ...] = ("up", "--no-simulator"),
         kafka: str = KAFKA,
+        store: str = "embedded",
     ) -> None:
+        assert store in STORES, store
         tag = uuid.uuid4().hex[:10]
         self.tag = tag
         self.kafka = kafka
-        self.args = args
+        self.store = store
+        self.args = args if store == "embedded" else (*args, "--workers", str(WORKERS))
         self.workdir = workdir
+        self.data_dir = workdir / "data"
         self.topic = f"livefest.snapshots.v1.test-{tag}"
         self.dlq_topic = f"livefest.snapshots.dlq.test-{tag}"
         self.topicstats_topic = f"livefest.topicstats.v1.test-{tag}"
@@ -67,7 +82,7 @@ class Pipeline:
         self.env = {
             **os.environ,
             "LIVEFEST_KAFKA": kafka,
-            "LIVEFEST_DATA_DIR": str(workdir / "data"),
+            "LIVEFEST_DATA_DIR": str(self.data_dir),
             "LIVEFEST_SNAPSHOT_TOPIC": self.topic,
             "LIVEFEST_DLQ_TOPIC": self.dlq_topic,
             "LIVEFEST_TOPICSTATS_TOPIC": self.topicstats_topic,
@@ -76,14 +91,25 @@ class Pipeline:
             "LIVEFEST_API_PORT": str(self.port),
             "LIVEFEST_TOPIC_PARTITIONS": "4",
             "LIVEFEST_BATCH_SECONDS": "0.1",
+            "LIVEFEST_INGEST_METRICS_PORT": str(free_port()),
+            **self._store_env(),
             **(extra_env or {}),
         }
+        if store == "server":
+            self.env.pop("LIVEFEST_CLICKHOUSE", None)  # commands find the local server, as a user's would
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / "pipeline.log"
         self._publisher: SnapshotPublisher | None = None
 
+    def _store_env(self) -> dict[str, str]:
+        if self.store == "embedded":
+            return {"LIVEFEST_CLICKHOUSE": f"chdb://{self.data_dir / 'clickhouse'}"}
+        # Unset LIVEFEST_CLICKHOUSE: `up` starts the data directory's local server (below).
+        return {"LIVEFEST_CLICKHOUSE_HTTP_PORT": str(free_port()), "LIVEFEST_CLICKHOUSE_TCP_PORT": str(free_port()),
+                "LIVEFEST_AGGREGATOR_WEB_PORT": "0"}
+
     # --- lifecycle -------------------------------------------------------------
-    def start(self, timeout_s: float = 90) -> "Pipeline":
+    def start(self, timeout_s: float | None = None) -> "Pipeline":
         if not kafka_admin.reachable(self.kafka):
             raise AssertionError(
                 f"no Kafka broker at {self.kafka}: run `scripts/kafka-local.sh start` (make test does)"
@@ -93,6 +119,9 @@ class Pipeline:
             [str(LIVEFEST), *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
             cwd=self.workdir,
         )
+        # The production shape starts more processes and waits for its consumer group to
+        # settle (up to 90 s on its own): on a loaded machine that takes longer.
+        timeout_s = timeout_s or (90 if self.store == "embedded" else 180)
         wait_until(self._healthy, timeout_s, f"the pipeline at {self.url} to be healthy (log: {self.log_path})")
         return self
 
@@ -100,22 +129,62 @@ class Pipeline:
         if self.process is not None and self.process.poll() is not None:
             raise AssertionError(f"the pipeline exited with {self.process.returncode}; see {self.log_path}:\n"
                                  + self.log_path.read_text(errors="replace")[-3000:])
-        return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
+        if httpx.get(f"{self.url}/healthz", timeout=2).status_code != 200:
+            return False
+        # The production shape starts the aggregator workers after the API, and says it is
+        # running once their consumer group has settled.
+        return self.store == "embedded" or self.run_file().get("state") == "running"
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(timeout=30)
+                self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no final commit, whatever was in flight is lost."""
+        """SIGKILL: no shutdown, no final commit, whatever was in flight is lost. In the
+        production shape the children die with `up` (kernel/lifeline.py): wait for that."""
         assert self.process is not None
+        children = [info["pid"] for info in self.run_file().get("children", {}).values()]
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
+        wait_until(lambda: not any(_alive(pid) for pid in children), 30, f"up's children {children} to die with it")
+
+    # --- the production shape's processes -----------------------------------------
+    def run_file(self) -> dict[str, Any]:
+        """`up.json`: the processes `livefest up` runs, with their pids and ports ({} if none)."""
+        try:
+            return dict(json.loads((self.data_dir / "up.json").read_text()))
+        except (OSError, ValueError):
+            return {}
+
+    def aggregators(self) -> dict[str, dict[str, Any]]:
+        """name -> {"pid", "metrics"} of the running aggregator workers (server shape)."""
+        children = self.run_file().get("children", {})
+        return {name: info for name, info in children.items() if name.startswith("aggregator-")}
+
+    def aggregator_metrics(self) -> list[str]:
+        """Every aggregator's /metrics text: the workers' own (server), or the one process's (embedded)."""
+        if self.store == "embedded":
+            return [self.get("/metrics").text]
+        return [httpx.get(info["metrics"], timeout=10).text for info in self.aggregators().values()]
+
+    def aggregator_metric(self, name: str, **labels: str) -> float:
+        """A sample summed over the workers (a counter that no worker has touched yet is 0)."""
+        return sum(metric_value(text, name, **labels) for text in self.aggregator_metrics())
+
+    def worker_metric(self, worker: str, name: str, **labels: str) -> float:
+        """A sample of one aggregator worker of the production shape (by name, e.g. aggregator-2)."""
+        return metric_value(httpx.get(self.aggregators()[worker]["metrics"], timeout=10).text, name, **labels)
+
+    def ingest_metrics(self) -> str:
+        """The in-process adapters' metrics (`up` with the simulator)."""
+        if self.store == "embedded":
+            return self.get("/metrics").text
+        return httpx.get(f"http://127.0.0.1:{self.env['LIVEFEST_INGEST_METRICS_PORT']}/metrics", timeout=10).text
 
     def close(self) -> None:
         self.stop()
@@ -206,3 +275,32 @@ class Pipeline:
         finally:
             consumer.close()
         return found
+
+
+def metric_value(text: str, name: str, **labels: str) -> float:
+    """The sum of the samples called `name` carrying `labels` in a Prometheus exposition."""
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total
+
+
+def publish_slowly(publisher: SnapshotPublisher, snapshots: list[Snapshot], chunk: int = 100,
+                   pause_s: float = 0.05) -> None:
+    """Publish in chunks with pauses, so that a test can interrupt something mid-stream."""
+    for i in range(0, len(snapshots), chunk):
+        for s in snapshots[i : i + chunk]:
+            publisher.publish(s)
+        publisher.flush()
+        time.sleep(pause_s)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie nobody reaped yet is not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -2,6 +2,7 @@ import pytest
 from pydantic import ValidationError
 
 from kernel.settings import Settings, parse_api_keys
+from kernel.store_target import Kind, resolve
 
 
 def test_defaults_follow_the_contract(monkeypatch: pytest.MonkeyPatch, tmp_path):
@@ -10,7 +11,11 @@ def test_defaults_follow_the_contract(monkeypatch: pytest.MonkeyPatch, tmp_path)
     monkeypatch.chdir(tmp_path)
     settings = Settings()
     assert settings.kafka == "127.0.0.1:9092"
-    assert settings.clickhouse_dsn == f"chdb://{tmp_path / '.livefest' / 'clickhouse'}"
+    # Unset: the data directory's own store (embedded while no local server runs for it).
+    target = resolve(settings)
+    expected = f"chdb://{tmp_path / '.livefest' / 'clickhouse'}?database=livefest"
+    assert (target.kind, target.dsn) == (Kind.EMBEDDED, expected)
+    assert (settings.clickhouse_http_port, settings.clickhouse_tcp_port) == (8123, 9000)
     assert settings.key_scopes == {} and (settings.api_host, settings.api_port) == ("127.0.0.1", 8000)
 
 
@@ -18,7 +23,8 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("LIVEFEST_CLICKHOUSE", "http://u:p@ch:8123/livefest")
     monkeypatch.setenv("LIVEFEST_API_KEYS", "k1:all, k2:yingde")
     settings = Settings()
-    assert settings.clickhouse_dsn == "http://u:p@ch:8123/livefest" and not settings.clickhouse_is_embedded
+    target = resolve(settings)
+    assert (target.kind, target.dsn, target.database) == (Kind.EXTERNAL, "http://u:p@ch:8123/livefest", "livefest")
     assert settings.key_scopes == {"k1": "all", "k2": "yingde"}
 
 

@@ -1,0 +1,108 @@
+"""Which ClickHouse a process uses: the one place LIVEFEST_CLICKHOUSE is resolved.
+
+- `http(s)://user:pass@host:port/db`: that server (an external one: `livefest up`
+  starts none).
+- `chdb:///path[?database=db]`: the embedded engine on that path, inside this process.
+  One process per path, so `livefest up` then runs everything in one process (the
+  smallest setups).
+- unset (contract section 4: "an embedded chdb path under the data directory"): the
+  data directory's own ClickHouse data, LIVEFEST_DATA_DIR/clickhouse. While a local
+  server runs over it (`livefest up`, `livefest clickhouse start`), through that server
+  over HTTP, since the engine belongs to the server's process; otherwise the embedded
+  engine on the same path. The database is the one the latest `livefest up` recorded
+  in the data directory (a simulated festival gets a new one per run), else `livefest`.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from kernel.chserver.control import RunningServer, find_running
+from kernel.chserver.paths import ServerPaths
+from kernel.clickhouse import redact
+from kernel.settings import Settings
+
+DEFAULT_DATABASE = "livefest"
+DATABASE_FILE = "clickhouse-database"  # under LIVEFEST_DATA_DIR, written by `livefest up`
+
+
+class Kind(StrEnum):
+    EXTERNAL = "external server"
+    LOCAL_SERVER = "local server"
+    EMBEDDED = "embedded engine"
+
+
+@dataclass(frozen=True)
+class StoreTarget:
+    kind: Kind
+    server_dsn: str  # the DSN without a database
+    database: str
+    source: str  # why this store, for messages
+    data_path: Path | None = None  # the ClickHouse data on this machine, when known
+
+    @property
+    def dsn(self) -> str:
+        """The full DSN, database included: what a child process gets as LIVEFEST_CLICKHOUSE."""
+        return with_database(self.server_dsn, self.database)
+
+    @property
+    def embedded(self) -> bool:
+        return self.kind is Kind.EMBEDDED
+
+    def describe(self) -> str:
+        return f"ClickHouse database {self.database} at {redact(self.server_dsn)} ({self.source})"
+
+
+def resolve(settings: Settings, database: str | None = None) -> StoreTarget:
+    """The store these settings mean (see the module docstring); `database` overrides the recorded one."""
+    if settings.clickhouse:
+        server_dsn, named = split_database(settings.clickhouse)
+        if server_dsn.startswith("chdb:"):
+            path = Path(server_dsn.removeprefix("chdb://").partition("?")[0])
+            return StoreTarget(Kind.EMBEDDED, server_dsn, database or named, "LIVEFEST_CLICKHOUSE", path)
+        return StoreTarget(Kind.EXTERNAL, server_dsn, database or named, "LIVEFEST_CLICKHOUSE")
+    return local(settings.data_dir, find_running(settings.data_dir), database or recorded_database(settings.data_dir))
+
+
+def local(data_dir: Path, server: RunningServer | None, database: str) -> StoreTarget:
+    """The data directory's own store: through its running local server, else embedded."""
+    path = ServerPaths(data_dir).data
+    if server is not None:
+        source = f"the local server of {data_dir} (pid {server.pid})"
+        return StoreTarget(Kind.LOCAL_SERVER, server.http_url, database, source, path)
+    source = f"the data directory {data_dir}, no local server running"
+    return StoreTarget(Kind.EMBEDDED, f"chdb://{path}", database, source, path)
+
+
+def recorded_database(data_dir: Path) -> str:
+    """The database the latest `livefest up` of this data directory used (`livefest` before any)."""
+    try:
+        name = (data_dir / DATABASE_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return DEFAULT_DATABASE
+    return name or DEFAULT_DATABASE
+
+
+def record_database(data_dir: Path, database: str) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / DATABASE_FILE).write_text(database + "\n", encoding="utf-8")
+
+
+def split_database(dsn: str) -> tuple[str, str]:
+    """(DSN without database, database): the path of an http(s) DSN, `?database=` of a chdb one."""
+    if dsn.startswith("chdb:"):
+        # By hand: urllib would rewrite chdb:///path as chdb:/path.
+        base, _, query = dsn.partition("?")
+        pairs = parse_qsl(query)
+        rest = urlencode([(k, v) for k, v in pairs if k != "database"])
+        return base + (f"?{rest}" if rest else ""), dict(pairs).get("database") or DEFAULT_DATABASE
+    parts = urlsplit(dsn)
+    named = parts.path.strip("/").split("/")[0] or DEFAULT_DATABASE
+    return urlunsplit(parts._replace(path="")), named
+
+
+def with_database(server_dsn: str, database: str) -> str:
+    if server_dsn.startswith("chdb:"):
+        return server_dsn + ("&" if "?" in server_dsn else "?") + urlencode({"database": database})
+    return urlunsplit(urlsplit(server_dsn)._replace(path="/" + database))
