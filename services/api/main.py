@@ -19,9 +19,7 @@ from services.api.errors import install_error_handlers
 from services.api.generation import Generations
 from services.api.metrics import ApiMetrics
 from services.api.routes import health, imports, page, screen, sessions, specials, timeseries, totals
-from services.api.screen_feed import ScreenFeed
 from services.api.timing import Timing
-from services.api.writes import Writes
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +56,6 @@ def create_app(
     app.state.registry.register(FestivalCollector(reader, settings.stale_after_seconds))
     if not settings.key_scopes:
         log.warning("LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)")
-    app.state.writes = Writes(reader)  # when a batch is written: what the screens' streams wait for
-    app.state.screen_feed = ScreenFeed(reader, settings)
     for module in (totals, specials, sessions, timeseries, imports, screen, page, health):
         app.include_router(module.router)
     install_error_handlers(app)
