@@ -47,6 +47,7 @@ def create_app(
     app.state.store = reader
     app.state.generations = generations
     app.state.answers = Answers(generations)
+    app.state.closing = threading.Event()  # set when the server shuts down (server.Server): streams end
     app.state.heavy_lane = _heavy_lane(settings)
     app.state.heavy_settings = read_limits(settings).heavy()
     if metrics is None:

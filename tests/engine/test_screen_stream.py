@@ -197,3 +197,17 @@ def test_the_page_and_everything_it_loads_come_from_livefest(store: Store, serve
     assert echarts.headers["content-type"].startswith("text/javascript") and "Apache" in echarts.text[:2000]
     for missing in ("/screen/assets/nope.js", "/screen/assets/index.html", "/screen/assets/..%2Fpackage.json"):
         assert httpx.get(f"{server}{missing}", timeout=10).status_code == 404, missing
+
+
+def test_an_open_screen_does_not_hold_the_api_when_it_stops(store: Store):
+    """uvicorn waits for every open response before it stops: the streams end on shutdown
+    (the browser reconnects by itself), and the API's lifespan ends as it should."""
+    api = ApiServer(create_app(Settings(), store, registry=CollectorRegistry()), "127.0.0.1", free_port())
+    api.start()
+    with httpx.stream("GET", f"{api.url}/v1/stream", timeout=30) as response:
+        stream = events(response)
+        assert next(stream)[0] == "figures"
+        started = time.monotonic()
+        api.stop()
+        assert time.monotonic() - started < 5 and not api._thread.is_alive()
+        assert list(stream) == []  # the stream ended, cleanly

@@ -1,8 +1,11 @@
-"""The big screen (/screen) in a real browser (Debian's Chromium) on a running pipeline:
-it shows what /v1/totals says, exactly, updates when snapshots are written, marks stale
-figures, reconnects after the API restarts, shows a county key its county only, loads
-nothing from outside, and prints no console errors. Screenshots: tests/artifacts/."""
+"""The big screen (/screen) in a real browser (Debian's Chromium) on a running pipeline,
+in both shapes of `livefest up` (the API process beside a local ClickHouse server, and the
+single embedded process): it shows what /v1/totals says, exactly, updates when snapshots
+are written, marks stale figures, reconnects after the API restarts (an open screen does
+not hold the API's stop), shows a county key its county only, loads nothing from outside,
+and prints no console errors. Screenshots: tests/artifacts/."""
 
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +20,7 @@ from kernel.timeutil import SHANGHAI
 from schemas.snapshot import Snapshot
 from tests.support.browser import PHONE, ScreenPage, chromium
 from tests.support.hashtag_scenario import reading
-from tests.support.pipeline import Pipeline, free_port, wait_until
+from tests.support.pipeline import STORES, Pipeline, free_port, wait_until
 from tests.support.platforms import FESTIVAL
 from tests.support.scenario import snapshot
 
@@ -79,9 +82,9 @@ def browser() -> Iterator[Browser]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def festival(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Festival]:
-    pipeline = Pipeline(tmp_path_factory.mktemp("screen"),
+@pytest.fixture(scope="module", params=STORES)
+def festival(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Festival]:
+    pipeline = Pipeline(tmp_path_factory.mktemp(f"screen-{request.param}"), store=request.param,
                         extra_env={"LIVEFEST_API_KEYS": KEYS, "LIVEFEST_SCREEN_STALE_SECONDS": str(STALE_AFTER_S)})
     try:
         pipeline.start()
@@ -167,7 +170,10 @@ def test_screen_reconnects_after_the_api_restarts(festival: Festival, browser: B
     try:
         screen.wait_for_gmv(festival.expected_gmv())
         before = screen.updates()
+        stopping = time.monotonic()
         festival.pipeline.stop()
+        assert time.monotonic() - stopping < 30, "the screen's open stream held the API"
+        assert "still running after" not in festival.pipeline.log_path.read_text(errors="replace")
         screen.wait_for_status("reconnecting")
         festival.pipeline.start()
         # Back by itself: the new stream's first event is the figures as they stand.
@@ -183,12 +189,12 @@ def test_screen_reconnects_after_the_api_restarts(festival: Festival, browser: B
         screen.close()
 
 
-def test_screen_on_the_simulated_festival(browser: Browser, tmp_path: Path):
+def test_screen_on_the_simulated_festival(browser: Browser, tmp_path: Path, shape: str):
     """`livefest up` with the simulated platforms (as `make run`): the screen follows the
     festival as it is written and ends on /v1/totals' figure."""
     simulator = free_port()
     pipeline = Pipeline(tmp_path, args=("up", "--speed", "100", *FESTIVAL, "--poll-seconds", "0.3", "--faults", "0"),
-                        extra_env={"LIVEFEST_SIMULATOR_PORT": str(simulator)})
+                        extra_env={"LIVEFEST_SIMULATOR_PORT": str(simulator)}, store=shape)
     try:
         pipeline.start()
         assert f"big screen: {pipeline.url}/screen" in pipeline.log_path.read_text()  # as `make run` prints it

@@ -14,6 +14,7 @@ hot answers (the watched screens among them) are recomputed. They need the app's
 """
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Hashable
 from functools import partial
 from typing import Annotated
@@ -34,8 +35,8 @@ router = APIRouter(prefix="/v1", tags=["screen"])
 log = logging.getLogger(__name__)
 County = Annotated[str | None, Depends(params.county)]
 RETRY_MS = 2000  # how soon a browser's EventSource reconnects after losing the stream
-# How often a quiet stream looks whether the store has become unreachable (no query: the
-# watcher's last probe says so) and, once it is back, sends the figures again.
+# How often a quiet stream looks whether the API is stopping, or the store has become
+# unreachable (no query: the watcher's last probe says so) or is back.
 CHECK_S = 1.0
 
 
@@ -72,10 +73,11 @@ async def stream(
 ) -> AsyncIterator[ServerSentEvent]:
     """text/event-stream: a `figures` event (a Screen as JSON, as GET /v1/screen answers)
     at once, then after every write; a `problem` event while the store fails (the figures
-    follow once it is back); keep-alive comments when quiet. Never ends by itself: it ends
-    when the client goes away."""
+    follow once it is back); keep-alive comments when quiet. Ends when the client goes
+    away or the API stops (EventSource then reconnects by itself)."""
     generations: Generations = request.app.state.generations
     answers: Answers = request.app.state.answers
+    closing: threading.Event = request.app.state.closing
     compute = partial(screen_json, request.app.state.store, request.app.state.settings, scope)
     connected = request.app.state.metrics.screen_streams
     connected.inc()
@@ -85,6 +87,8 @@ async def stream(
         failing = False  # a `problem` was sent: figures follow as soon as the store answers
         while True:
             changed = await generations.wait_for_change(shown, timeout_s=CHECK_S)
+            if closing.is_set():
+                return  # the API is stopping: the browser reconnects by itself (RETRY_MS)
             if generations.problem is not None:
                 if not failing:
                     yield _problem()
