@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the big screen's browser tests render with, from Debian's packages, when
 # missing: `chromium` (the browser Playwright drives: Playwright cannot download its own
-# here) and `fonts-noto-cjk` (without a CJK font, every Chinese label renders as boxes).
+# here) and `fonts-noto-cjk` (without a CJK font, every Chinese label renders as boxes), with
+# `fontconfig` for `fc-list`, which checks the font is found (chromium needs only its library).
 set -euo pipefail
 
 SUDO=""
@@ -10,6 +11,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "ok installed" || missing+=(fonts-noto-cjk)
+command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 [ "${#missing[@]}" = 0 ] && exit 0
 
 echo "installing Debian's ${missing[*]} (for the big screen's browser tests)"

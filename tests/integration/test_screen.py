@@ -3,7 +3,7 @@ in both shapes of `livefest up` (the API process beside a local ClickHouse serve
 single embedded process): it shows what /v1/totals says, exactly, updates when snapshots
 are written, marks stale figures, reconnects after the API restarts (an open screen does
 not hold the API's stop), shows a county key its county only, loads nothing from outside,
-and prints no console errors. Screenshots: tests/artifacts/."""
+prints no console errors and draws its Chinese with Noto CJK. Screenshots: tests/artifacts/."""
 
 import time
 from collections.abc import Iterator
@@ -18,7 +18,7 @@ from playwright.sync_api import Browser
 from kernel import semantics
 from kernel.timeutil import SHANGHAI
 from schemas.snapshot import Snapshot
-from tests.support.browser import PHONE, ScreenPage, chromium
+from tests.support.browser import CJK_FONT, PHONE, ScreenPage, chromium
 from tests.support.hashtag_scenario import reading
 from tests.support.pipeline import STORES, Pipeline, free_port, wait_until
 from tests.support.platforms import FESTIVAL
@@ -137,6 +137,8 @@ def test_city_screen_follows_the_pipeline(festival: Festival, browser: Browser):
         assert screen.text("#gmv").replace("\n", "") == "123.46万元"
         assert screen.page.get_attribute("#gmv", "title") == "¥1,234,567.89（123,456,789 分）"
         assert screen.text("#scope-name") == "清远市"
+        # The Chinese is drawn with Debian's Noto CJK (fonts-noto-cjk), not boxes or a stand-in.
+        assert screen.rendered_fonts("#scope-name") == screen.rendered_fonts("main h2") == [CJK_FONT]
         assert screen.chart_option("county-chart")["yAxis"][0]["data"][:3] == ["清城区", "英德市", "清远市（市级）"]
         assert sorted(screen.chart_option("county-chart")["yAxis"][0]["data"]) == sorted(COUNTY_NAMES)
         assert screen.chart_option("curve-chart")["series"][0]["data"][-1]["fen"] == "123456789"

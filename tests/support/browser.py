@@ -1,8 +1,10 @@
 """Debian's Chromium driven by Playwright (its driver only: Playwright cannot download a
-browser here), for the big screen's tests. Screenshots go to tests/artifacts/ (git-ignored)
-for a person to look at."""
+browser here), with Debian's Noto CJK fonts, for the big screen's tests. Screenshots go to
+tests/artifacts/ (git-ignored) for a person to look at. A missing browser or font fails the
+test (`make install` installs both: scripts/install-browser.sh); nothing here skips."""
 
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,17 @@ PHONE = {"width": 390, "height": 844}
 # Headless, and without the background services whose connections this machine refuses.
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# The family fonts-noto-cjk installs, first in the page's font stack (screen.css).
+CJK_FONT = "Noto Sans CJK SC"
+
+
+def cjk_font_installed() -> bool:
+    """Whether fontconfig (which Chromium renders with) knows the Noto CJK font."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    families = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=60).stdout
+    return CJK_FONT in families
 
 
 @contextmanager
@@ -24,6 +37,9 @@ def chromium() -> Iterator[Browser]:
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("Debian's chromium is missing: run `make install` (scripts/install-browser.sh)")
+    if not cjk_font_installed():
+        pytest.fail(f"no {CJK_FONT} font (Chinese would render as boxes): run `make install` "
+                    "(scripts/install-browser.sh installs fonts-noto-cjk and fontconfig)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
         try:
@@ -78,6 +94,20 @@ class ScreenPage:
         """The ECharts option a chart is drawing (its canvas has no text to read)."""
         return self.page.evaluate("(id) => echarts.getInstanceByDom(document.getElementById(id)).getOption()",
                                   element_id)
+
+    def rendered_fonts(self, selector: str) -> list[str]:
+        """The platform fonts Chromium actually drew the text of `selector` with (DevTools'
+        CSS.getPlatformFontsForNode): what a person would see, not what the CSS asks for."""
+        cdp = self.context.new_cdp_session(self.page)
+        try:
+            cdp.send("DOM.enable")
+            cdp.send("CSS.enable")
+            root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+            node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            return [font["familyName"] for font in fonts]
+        finally:
+            cdp.detach()
 
     def screenshot(self, name: str, full_page: bool = False) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
