@@ -65,6 +65,11 @@ class Festival:
         wait_until(lambda: self.totals()["as_of"] is not None and self.totals()["gmv_fen"] == self.expected_gmv(),
                    60, "/v1/totals to show what was published")
 
+    @property
+    def shape(self) -> str:
+        """`server` or `embedded`: in the screenshots' names, so one shape's do not replace the other's."""
+        return self.pipeline.store
+
     def expected_gmv(self, county: str | None = None) -> int:
         figures = semantics.all_session_figures(self.published).values()
         return semantics.totals(f for f in figures if county in (None, f.county)).gmv_fen
@@ -114,7 +119,7 @@ def test_county_key_sees_its_county_only(festival: Festival, browser: Browser):
         assert counties == ["yingde"]
         assert screen.page.eval_on_selector_all("#hashtags li", "items => items.length") == 0
         assert not screen.page.is_visible("#county-chart") and not screen.page.is_visible("#hashtags")
-        print("screenshot:", screen.screenshot("screen-county-yingde-1920x1080.png"))
+        print("screenshot:", screen.screenshot(f"screen-{festival.shape}-county-yingde-1920x1080.png"))
         assert_clean(screen, festival.pipeline.url)
     finally:
         screen.close()
@@ -145,8 +150,8 @@ def test_city_screen_follows_the_pipeline(festival: Festival, browser: Browser):
         launch = screen.page.locator("#hashtags li[data-special=launch]")
         assert launch.get_attribute("data-progress-bp") == "2471" and "24.71%" in launch.inner_text()
         phone.wait_for_gmv(123_456_789)
-        print("screenshots:", screen.screenshot("screen-city-1920x1080.png"),
-              phone.screenshot("screen-city-phone.png", full_page=True))
+        print("screenshots:", screen.screenshot(f"screen-{festival.shape}-city-1920x1080.png"),
+              phone.screenshot(f"screen-{festival.shape}-city-phone.png", full_page=True))
 
         # New snapshots: pushed to the screen, which shows /v1/totals' figure again.
         seen = screen.updates()
@@ -157,6 +162,7 @@ def test_city_screen_follows_the_pipeline(festival: Festival, browser: Browser):
 
         # Nothing written for a while: the watermark stops, the screen says so; then it moves.
         screen.wait_for_status("stale", timeout_s=STALE_AFTER_S + 30)
+        print("screenshot:", screen.screenshot(f"screen-{festival.shape}-city-stale-1920x1080.png"))
         festival.publish([room("channels:b", "yingde", 20, 10_000_000_000, special="rural")])
         screen.wait_for_gmv(11_003_456_789)
         assert screen.status() == "live" and screen.text("#gmv").replace("\n", "") == "1.10亿元"
@@ -210,7 +216,7 @@ def test_screen_on_the_simulated_festival(browser: Browser, tmp_path: Path, shap
             wait_until(pipeline.consumed_offsets_caught_up, 60, "the aggregator to catch up")
             wait_until(lambda: screen.gmv_fen() == pipeline.json("/v1/totals")["gmv_fen"], 30,
                        "the screen to show /v1/totals' city GMV")
-            print("screenshot:", screen.screenshot("screen-festival-1920x1080.png"))
+            print("screenshot:", screen.screenshot(f"screen-{shape}-festival-1920x1080.png"))
             assert screen.errors == []
         finally:
             screen.close()
