@@ -6,9 +6,18 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install run test test-unit bench broker-start broker-stop clickhouse-start clickhouse-stop lint clean
 
-install: $(STAMP)
+SCREEN := services/api/screen
+ECHARTS := $(SCREEN)/node_modules/.package-lock.json
+
+install: $(STAMP) $(ECHARTS)
 	@scripts/kafka-local.sh install
 	@scripts/install-prometheus.sh
+	@scripts/install-browser.sh
+
+# The big screen's chart library (Apache ECharts), exactly as pinned by the lock file; the
+# API serves it from there (no CDN: the venue may be offline).
+$(ECHARTS): $(SCREEN)/package-lock.json
+	npm ci --prefix $(SCREEN) --no-audit --no-fund --loglevel=error
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,4 +62,4 @@ lint: install
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) .livefest .pytest_cache
+	rm -rf $(VENV) .livefest .pytest_cache $(SCREEN)/node_modules

@@ -7,7 +7,7 @@ coroutines: none does I/O, and a plain function would cost a worker thread per r
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kernel.clickhouse import Store
@@ -43,6 +43,13 @@ class Access:
                 detail=f"this key is scoped to county {self.scope!r} and cannot read {asked}",
             )
 
+    def screen_of(self, county: str | None) -> str | None:
+        """Whose screen this caller sees when asking for `county` (None: the city's, or, for a
+        county-scoped key, its own county's); 403 for anything else."""
+        county = county or self.reports_for
+        self.check_county(county)
+        return county
+
     @property
     def reports_for(self) -> str | None:
         """The one county this caller may report figures for (None: any county)."""
@@ -51,23 +58,39 @@ class Access:
 
 # Declares the scheme in the OpenAPI schema; the checks (and their messages) are ours.
 _bearer = HTTPBearer(auto_error=False, description="an API key from LIVEFEST_API_KEYS, when it is set")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-async def get_access(
+async def get_access(settings: Annotated[Settings, Depends(get_app_settings)], credentials: BearerDep) -> Access:
+    return access_for(settings, credentials.credentials if credentials else None)
+
+
+async def get_stream_access(
     settings: Annotated[Settings, Depends(get_app_settings)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: BearerDep,
+    access_token: Annotated[
+        str | None, Query(description="the API key, for browsers' EventSource, which cannot send headers")
+    ] = None,
 ) -> Access:
+    """As get_access, also taking the key as `?access_token=` (as SignalR and others do for
+    streams): a browser's EventSource cannot set an Authorization header. A bearer key in
+    the header wins."""
+    return access_for(settings, credentials.credentials if credentials else access_token)
+
+
+def access_for(settings: Settings, key: str | None) -> Access:
+    """Who holds `key`: 401 when keys are configured and it is missing or unknown."""
     scopes = settings.key_scopes
     if not scopes:
         return Access(scope=None)
-    key = credentials.credentials if credentials else ""
+    key = (key or "").strip()
     if not key:
         raise HTTPException(
             status_code=401,
             detail="missing API key: send 'Authorization: Bearer <key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    scope = scopes.get(key.strip())
+    scope = scopes.get(key)
     if scope is None:
         raise HTTPException(status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"})
     return Access(scope=scope)
@@ -76,3 +99,4 @@ async def get_access(
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 AccessDep = Annotated[Access, Depends(get_access)]
+StreamAccessDep = Annotated[Access, Depends(get_stream_access)]

@@ -18,7 +18,7 @@ from services.api.edge import EdgeCache
 from services.api.errors import install_error_handlers
 from services.api.generation import Generations
 from services.api.metrics import ApiMetrics
-from services.api.routes import health, imports, sessions, specials, timeseries, totals
+from services.api.routes import health, imports, page, screen, sessions, specials, timeseries, totals
 from services.api.timing import Timing
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def create_app(
     app.state.store = reader
     app.state.generations = generations
     app.state.answers = Answers(generations)
+    app.state.closing = threading.Event()  # set when the server shuts down (server.Server): streams end
     app.state.heavy_lane = _heavy_lane(settings)
     app.state.heavy_settings = read_limits(settings).heavy()
     if metrics is None:
@@ -56,7 +57,7 @@ def create_app(
     app.state.registry.register(FestivalCollector(reader, settings.stale_after_seconds))
     if not settings.key_scopes:
         log.warning("LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)")
-    for module in (totals, specials, sessions, timeseries, imports, health):
+    for module in (totals, specials, sessions, timeseries, imports, screen, page, health):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(EdgeCache, generations=generations)
