@@ -1,5 +1,11 @@
 # The livefest services (migrate, aggregator, api, ingest, simulate): one image, the
 # command picks the service. See docker-compose.yml and deploy/README.md.
+# The big screen's chart library, exactly as the lock file pins it (no CDN at the venue).
+FROM node:20-slim AS screen
+WORKDIR /screen
+COPY services/api/screen/package.json services/api/screen/package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -16,6 +22,7 @@ COPY livefest ./livefest
 COPY services ./services
 COPY kernel ./kernel
 COPY schemas ./schemas
+COPY --from=screen /screen/node_modules/echarts/dist/echarts.min.js ./services/api/screen/node_modules/echarts/dist/
 RUN pip install --no-deps . \
     && useradd --system --home-dir /var/lib/livefest --create-home livefest
 

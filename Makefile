@@ -11,9 +11,18 @@ DEV_LOCK := requirements-dev.lock
 
 .PHONY: install run test test-unit bench broker-start broker-stop clickhouse-start clickhouse-stop lint lock audit clean
 
-install: $(STAMP)
+SCREEN := services/api/screen
+ECHARTS := $(SCREEN)/node_modules/.package-lock.json
+
+install: $(STAMP) $(ECHARTS)
 	@scripts/kafka-local.sh install
 	@scripts/install-prometheus.sh
+	@scripts/install-browser.sh
+
+# The big screen's chart library (Apache ECharts), exactly as pinned by the lock file; the
+# API serves it from there (no CDN: the venue may be offline).
+$(ECHARTS): $(SCREEN)/package-lock.json
+	npm ci --prefix $(SCREEN) --no-audit --no-fund --loglevel=error
 
 $(STAMP): pyproject.toml $(LOCK) $(DEV_LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,4 +79,4 @@ lint: install
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) .livefest .pytest_cache
+	rm -rf $(VENV) .livefest .pytest_cache $(SCREEN)/node_modules

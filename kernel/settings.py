@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     api_generation_poll_seconds: float = Field(
         0.1, gt=0, le=5, description="how often the API looks for a new write (answers are cached until one)"
     )
+    screen_stale_seconds: int = Field(
+        60, ge=1, description="the big screen marks its figures stale when the watermark stays put this long"
+    )
     log_format: Literal["text", "json"] = Field(
         "text", description="text for a terminal, json for a log shipper (one object per line)"
     )

@@ -238,12 +238,20 @@ def api() -> None:
     from kernel.store_access import connect
     from kernel.store_target import resolve
     from services.api.main import create_app
+    from services.api.server import Server
 
     settings = get_settings()
     # Bounded waits: with ClickHouse away, requests answer 503 quickly instead of hanging.
     store = connect(resolve(settings), query_timeout_s=settings.api_clickhouse_timeout_seconds, connect_timeout_s=2)
     app = create_app(settings, store)
-    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)  # livefest's log format
+    # As uvicorn.run, with the server that ends the big screens' streams when it stops.
+    server = Server(uvicorn.Config(app, host=settings.api_host, port=settings.api_port, log_config=None))
+    try:
+        server.run()  # SIGTERM/SIGINT stop it (uvicorn raises the signal again once stopped)
+    except KeyboardInterrupt:
+        pass
+    if not server.started:
+        sys.exit(3)  # as uvicorn.run: the port in use, say (it logged why)
 
 
 @main.command()

@@ -87,6 +87,11 @@ def prepare_store(target: StoreTarget, simulate: bool) -> Store:
     return store
 
 
+def announce_api(url: str) -> None:
+    """Where the API and the big screen are (both shapes say it the same way)."""
+    click.echo(f"API listening on {url}  (try {url}/v1/totals, docs at {url}/docs; big screen: {url}/screen)")
+
+
 def _ensure_broker(settings: Settings) -> bool:
     if kafka_admin.reachable(settings.kafka):
         return False

@@ -32,7 +32,7 @@ from kernel.store_target import Kind, StoreTarget, as_role, local, resolve
 from livefest.group_ready import wait_for_group
 from livefest.logs import log_to_file
 from livefest.supervisor import Child, ChildSpec, Supervisor
-from livefest.up import UpOptions, prepare_store
+from livefest.up import UpOptions, announce_api, prepare_store
 from livefest.up_simulated import SimulatedPlatforms, start_back_offices
 from livefest.up_status import start_status_line
 
@@ -69,8 +69,8 @@ def run(settings: Settings, database: str, options: UpOptions) -> None:
         start_status_line(store, settings, options.status_every_s, stop,
                           platforms.adapters_line if platforms else None)  # fmt: skip
         run_file.set(state="running")
-        click.echo(f"running: API {api_url}, {len(workers)} aggregator worker(s), {target.describe()}; "
-                   "Ctrl-C stops everything")  # fmt: skip
+        click.echo(f"running: API {api_url}, big screen {api_url}/screen, {len(workers)} aggregator worker(s), "
+                   f"{target.describe()}; Ctrl-C stops everything")  # fmt: skip
         while True:
             supervisor.check()
             time.sleep(CHECK_EVERY_S)
@@ -145,7 +145,7 @@ def _start_api(settings: Settings, env: dict[str, str], supervisor: Supervisor, 
         ready=lambda _: httpx.get(f"{url}/healthz", timeout=2).status_code == 200,
         on_start=lambda child: run_file.child(child, url=url),
     ))  # fmt: skip
-    click.echo(f"API listening on {url}  (try {url}/v1/totals, docs at {url}/docs)")
+    announce_api(url)
     return url
 
 

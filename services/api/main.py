@@ -18,7 +18,17 @@ from services.api.errors import install_error_handlers
 from services.api.festival_health import FestivalHealthCollector
 from services.api.generation import Generations
 from services.api.metrics import ApiMetrics
-from services.api.routes import figures_metrics, health, imports, sessions, specials, timeseries, totals
+from services.api.routes import (
+    figures_metrics,
+    health,
+    imports,
+    page,
+    screen,
+    sessions,
+    specials,
+    timeseries,
+    totals,
+)
 from services.api.timing import Timing
 
 log = logging.getLogger(__name__)
@@ -50,6 +60,7 @@ def create_app(
     app.state.api_keys = settings.api_key_set
     app.state.generations = generations
     app.state.answers = Answers(generations)
+    app.state.closing = threading.Event()  # set when the server shuts down (server.Server): streams end
     app.state.heavy_lane = _heavy_lane(settings)
     app.state.heavy_settings = read_limits(settings).heavy()
     if metrics is None:
@@ -60,7 +71,7 @@ def create_app(
     app.state.registry.register(FestivalHealthCollector(reader, settings.stale_after_seconds))
     if not app.state.api_keys:
         log.warning("LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)")
-    for module in (totals, specials, sessions, timeseries, imports, figures_metrics, health):
+    for module in (totals, specials, sessions, timeseries, imports, figures_metrics, screen, page, health):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(EdgeCache, generations=generations)
