@@ -117,7 +117,9 @@ def test_the_key_travels_only_as_a_bearer_token(keyed: TestClient, authorization
 
 
 def test_a_key_anywhere_but_the_authorization_header_is_no_key(keyed: TestClient):
-    for response in (keyed.get("/v1/counties?api_key=admin"), keyed.get("/v1/counties", headers={"X-Api-Key": "admin"}),
+    # (?access_token= is for the big screen's event stream only, GET /v1/stream.)
+    for response in (keyed.get("/v1/counties?api_key=admin"), keyed.get("/v1/counties?access_token=admin"),
+                     keyed.get("/v1/counties", headers={"X-Api-Key": "admin"}),
                      keyed.get("/v1/counties", headers={"Cookie": "api_key=admin"})):  # fmt: skip
         assert response.status_code == 401, response.text
 
