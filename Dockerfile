@@ -14,13 +14,16 @@ ENV PYTHONUNBUFFERED=1 \
     LIVEFEST_DATA_DIR=/var/lib/livefest
 
 WORKDIR /app
+# The pinned dependencies first (their own layer): exactly the lock's versions and hashes.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY livefest ./livefest
 COPY services ./services
 COPY kernel ./kernel
 COPY schemas ./schemas
 COPY --from=screen /screen/node_modules/echarts/dist/echarts.min.js ./services/api/screen/node_modules/echarts/dist/
-RUN pip install . \
+RUN pip install --no-deps . \
     && useradd --system --home-dir /var/lib/livefest --create-home livefest
 
 USER livefest

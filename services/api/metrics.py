@@ -1,8 +1,8 @@
 """Every metric the API exports, declared once (catalogue: deploy/METRICS.md).
 
-Route labels are templates, never ids. The festival figures (GMV, orders, … by county
-and platform) are read from ClickHouse at scrape time by `business.FestivalCollector`,
-which `create_app` registers on the same registry.
+Route labels are templates, never ids. The festival's operational gauges (watermark,
+silent rooms) are read from ClickHouse at scrape time by `festival_health`, registered on
+the same registry; the business figures by county are `business`, on /v1/metrics only.
 """
 
 from dataclasses import dataclass
