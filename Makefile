@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-unit bench broker-start broker-stop clickhouse-start clickhouse-stop lint clean
+.PHONY: install run test test-unit mutate bench broker-start broker-stop clickhouse-start clickhouse-stop lint clean
 
 install: $(STAMP)
 	@scripts/kafka-local.sh install
@@ -29,6 +29,11 @@ test: install
 
 test-unit: install
 	$(BIN)/python -m pytest -m "not integration" $(PYTEST_ARGS)
+
+# Mutation testing of the pure modules against the unit tests (README: "Mutation testing").
+# Minutes, not part of `make test` or .ci/run. MUTATE_ARGS: --keep, or mutant name patterns.
+mutate: install
+	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
 
 bench: install
 	@scripts/kafka-local.sh start
