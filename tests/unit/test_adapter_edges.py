@@ -82,12 +82,13 @@ def test_ids_and_timestamps_that_are_read():
 def test_a_build_that_is_no_valid_snapshot_names_every_problem():
     kw = dict(platform="douyin", live_id=7, room_id="r 1", room=ROOM, observed_at=T, status="on",
               viewers_online=1, viewers_total=2, orders=3, units_sold=4, gmv_fen=5, products_listed=6,
-              category_codes=["agri"])
-    assert refusal(build, **kw) == (
+              category_codes=["agri", "toys"])
+    message, reason = refusal(build, **kw)
+    assert reason == "invalid_snapshot"
+    assert message.startswith(
         "not a valid snapshot: room_id: String should match pattern '^[A-Za-z0-9:_.\\-]+$'; "
-        "status: Input should be 'live' or 'ended'",
-        "invalid_snapshot",
-    )
+        "status: Input should be 'live' or 'ended'; categories.1: Input should be "
+    ), message
 
 
 def test_carries_of_three_closed_days_add_up():

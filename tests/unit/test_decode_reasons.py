@@ -33,6 +33,14 @@ def test_reasons_and_details():
         "invalid_fields", "orders: Input should be greater than or equal to 0; gmv_fen: Input should be a valid integer"
     )
     assert rejected(json.dumps({**VALID, "observed_at": "1999-12-31T23:59:59Z"}).encode()).reason == "out_of_range"
+    assert rejected(json.dumps({**VALID, "categories": ["agri", "toys"]}).encode()).detail.startswith(
+        "categories.1: Input should be "
+    )
+    assert rejected(json.dumps({**VALID, "observed_at": "2021-10-23T02:05:00.5Z"}).encode()) == Rejected(
+        "from_the_future",
+        "observed_at 2021-10-23T02:05:00.500000+00:00 is more than 300 s after the broker appended the message "
+        "(2021-10-23T02:00:00+00:00): check the adapter's clock and time zone",
+    )
 
 
 def test_a_message_that_is_not_json_says_where():

@@ -97,7 +97,10 @@ def test_as_of_is_unix_microseconds():
     assert asyncio.run(params.as_of(None)) is None
     assert asyncio.run(params.as_of("2021-10-23T00:00:00.5Z")) == 1_634_947_200_500_000
     assert asyncio.run(params.as_of("2021-10-23T00:00:00+08:00")) == 1_634_918_400_000_000
-    assert "must fall on" not in refused(lambda: asyncio.run(params.as_of("2021-10-23T00:00:00.5+24:00")))
+    assert refused(lambda: asyncio.run(params.as_of("2021-10-23T00:00:00.5+24:00"))).startswith("as_of: ")
+    assert refused(lambda: asyncio.run(params.as_of("1999-12-30T00:00:00Z"))) == (
+        "as_of '1999-12-30T00:00:00Z' is outside the instants the store holds (years 2000 to 2105)"
+    )
 
 
 def test_enumerated_parameters():
@@ -134,7 +137,10 @@ def test_the_schemas_the_parameters_state():
     assert schema_of(step) == {
         "type": "string", "pattern": params.STEP_PATTERN, "default": "60", "examples": ["1h", "60", "5m", "1d"],
     }
-    assert step.description.startswith("bucket width, a whole number of minutes up to 366 days: a bare number is")
+    assert step.description == (
+        "bucket width, a whole number of minutes up to 366 days: a bare number is seconds "
+        "(60 = one minute, as Prometheus reads it), or 300s, 5m, 1h, 1d"
+    )
     instant = params.time_query(params.MINUTE_PATTERN, "bucket start", "from")
     assert (instant.alias, instant.description) == ("from", "bucket start")
     assert schema_of(instant) == {

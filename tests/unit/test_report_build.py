@@ -165,3 +165,36 @@ def test_reconciliation_sheet():
          10_000, 9_000, -1_000, 10, 9, 12, 11, 100, "douyin.csv"),
         ("douyin:z", "抖音电商", "实时数据无此场次 not seen live", "", None, 700, None, None, 3, None, 3, 50, "z.csv"),
     ]
+
+
+def test_every_table_names_its_columns():
+    r = report()
+    keys = {t.key: [c.key for c in t.columns] for t in r.tables}
+    assert keys["by_day"] == ["day", "sessions", "viewers_total", "units_sold", "orders", "gmv_yuan",
+                              "settled_sessions"]
+    assert keys["top_sessions"] == ["rank", "session_id", "room_id", "county", "platform", "special", "gmv_yuan",
+                                    "orders", "units_sold", "viewers_total", "peak_viewers_online", "products",
+                                    "categories", "settled"]
+    assert keys["reconciliation"] == ["session_id", "platform", "outcome", "metrics", "gmv_live_yuan",
+                                      "gmv_settled_yuan", "gmv_delta_yuan", "orders_live", "orders_settled",
+                                      "units_live", "units_settled", "tolerance_yuan", "source"]
+
+
+def test_settled_figures_apply_only_to_sessions_the_period_covers_to_their_end():
+    """A period ending before a's last snapshot: a's settled figures cover more than the period."""
+    early = Period(start=PERIOD.start, end=T + timedelta(hours=2))
+    figures = Figures(early, WATERMARK, [A, B], DAYS[:3], {}, SETTLED, LIVE)
+    county = build_report(figures, GENERATED).table("by_county")
+    assert county.total[2:] == (2, 7, 2, "农产品、美妆", 600, 100, 16, 13, 13_000, 0)  # live figures, none settled
+    wide = Period(start=PERIOD.start, end=T + timedelta(hours=16))
+    assert build_report(Figures(wide, WATERMARK, [A, B], DAYS[:3], {}, SETTLED, LIVE), GENERATED).table(
+        "by_county").total[-1] == 1
+
+
+def test_two_sessions_settled_on_the_same_day_count_twice():
+    b_settled = {**SETTLED, "taobao:b": Settled("taobao:b", "taobao", 2_900, 3, 4, 50, "taobao.csv")}
+    figures = Figures(PERIOD, WATERMARK, [A, B], DAYS[1:3], {}, b_settled, LIVE)
+    t = build_report(figures, GENERATED).table("by_day")
+    # Both last seen on the 23rd: a's units -1, orders -1, GMV -1000; b's GMV -100.
+    assert list(t.rows) == [("2021-10-23", 2, 400, 10, 8, 7_900, 2)]
+    assert t.total == ("合计", 2, 400, 10, 8, 7_900, 2)
