@@ -36,10 +36,13 @@ def equivalents() -> dict[str, tuple[str, str]]:
     for number, line in enumerate(EQUIVALENT.read_text().splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        parts = [p.strip() for p in line.split(" | ")]
-        if len(parts) != 3 or not all(parts):
+        # The mutated line may hold " | " itself (a type union): the name is before the first, the
+        # reason after the last.
+        name, _, rest = line.partition(" | ")
+        mutated, _, reason = rest.rpartition(" | ")
+        if not (name.strip() and mutated.strip() and reason.strip()):
             sys.exit(f"{EQUIVALENT}:{number}: expected 'mutant name | mutated line | reason'")
-        accepted[parts[0]] = (parts[1], parts[2])
+        accepted[name.strip()] = (mutated.strip(), reason.strip())
     return accepted
 
 
