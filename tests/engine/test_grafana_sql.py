@@ -135,3 +135,15 @@ def test_specials_panel_shows_hashtag_reads_against_the_target(store: Store):
     assert (rows["rural"]["hashtag_reads"], rows["rural"]["hashtag_progress_percent"]) == (125_000, Decimal("25"))
     assert rows["fashion"]["hashtag_reads"] == 0
 
+
+
+@pytest.mark.xfail(strict=True, reason="the panel sums only the sessions with a snapshot in each bucket, with no "
+                   "staleness bound: it differs from the contract's viewers_online timeseries (found by issue 14)")
+def test_viewers_online_curve_is_the_contracts_timeseries(store: Store):
+    scenario = messy(seed=46, sessions=16, polls=12)
+    insert(store, scenario)
+    got = {row["time"].replace(tzinfo=UTC): row["viewers_online"] for row in run(store, by_title("在线观看曲线"))}
+    start = min(s.observed_at for s in scenario.snapshots).replace(second=0, microsecond=0)
+    buckets = int((scenario.watermark - start) / timedelta(minutes=1)) + 1
+    truth = semantics.timeseries(scenario.snapshots, "viewers_online", start, timedelta(minutes=1), buckets)
+    assert got == {t.astimezone(UTC): v for t, v in truth}
