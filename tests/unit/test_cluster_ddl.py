@@ -90,7 +90,8 @@ CREATE TABLE IF NOT EXISTS topic_stats_local ON CLUSTER festival
     reads           UInt64,
     received_at     DateTime64(3, 'UTC')
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/topic_stats_local', '{replica}', kafka_offset)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/topic_stats_local', '{replica}',
+                                      kafka_offset)
 PARTITION BY toYYYYMM(observed_at)
 ORDER BY (platform, topic, special, observed_at);
 
