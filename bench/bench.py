@@ -120,10 +120,15 @@ STAGES = ("decode", "dead_letters", "write", "ack", "commit")
 
 
 def stage_costs(pipeline: Pipeline, snapshots: int) -> dict[str, float]:
-    """Microseconds per snapshot each stage of the batch path took, summed over the workers."""
-    return {f"stage_{stage}_us": round(pipeline.aggregator_metric("livefest_aggregator_stage_seconds_sum",
-                                                                    stage=stage) / snapshots * 1e6, 2)
-            for stage in STAGES}
+    """Microseconds per snapshot each stage of the batch path took, summed over the workers,
+    and how many rows one ClickHouse write carried on average (each insert has a fixed cost
+    on the server, so this number says much about the write's cost per row)."""
+    costs = {f"stage_{stage}_us": round(pipeline.aggregator_metric("livefest_aggregator_stage_seconds_sum",
+                                                                     stage=stage) / snapshots * 1e6, 2)
+             for stage in STAGES}
+    writes = pipeline.aggregator_metric("livefest_aggregator_batch_size_count")
+    costs["rows_per_write"] = round(written(pipeline) / writes) if writes else 0
+    return costs
 
 
 def server_store(pipeline: Pipeline) -> Store:
