@@ -42,6 +42,11 @@ INSERT_SETTINGS = {
     # A valid batch may span any number of months (a backfill of an archived session):
     # the default limit of 100 partitions per insert would refuse it forever.
     "max_partitions_per_insert_block": 0,
+    # The raw table and each materialised view's target are written by threads of their
+    # own rather than one after the other (the stored rows are the same): on a busy
+    # machine a write waits less for CPU (measured on the local server, 60,000 rows in
+    # batches of 20,000 at load ~11 on 2 cores: median 32 -> 22 us a row, noisy).
+    "parallel_view_processing": 1,
 }
 
 
