@@ -136,9 +136,11 @@ def server_store(pipeline: Pipeline) -> Store:
 
 
 def drain(pipeline: Pipeline, total: int, api_seconds: float | None) -> tuple[float, dict[str, float]]:
-    """Wait for the workers to write `total` snapshots from the first write on; the rate,
-    and the API's figures when `api_seconds` of load ran meanwhile."""
-    wait_until(lambda: written(pipeline) > 0, 180, "the first write")
+    """Wait for the workers to write `total` snapshots; the rate of the rows written after
+    the first write was seen (the rows seen then were written before the clock started: a
+    whole insert, or several workers' inserts, of up to 20,000 rows each), and the API's
+    figures when `api_seconds` of load ran meanwhile."""
+    already = wait_until(lambda: written(pipeline), 180, "the first write")
     first = time.perf_counter()
     load = api_load.start(pipeline.url, api_seconds) if api_seconds else None
     last_report = first
@@ -150,8 +152,13 @@ def drain(pipeline: Pipeline, total: int, api_seconds: float | None) -> tuple[fl
             raise SystemExit("the aggregator did not finish within 15 minutes")
         time.sleep(0.05)
     elapsed = time.perf_counter() - first
-    print(f"  {total / elapsed:,.0f} snapshots/s ({elapsed:.1f} s)", flush=True)
-    return total / elapsed, api_load.figures(load) if load else {}
+    if already > total // 2:
+        raise SystemExit(f"{already:,} of {total:,} rows were written before the first write was seen: "
+                         "use more --snapshots")
+    rate = (total - already) / elapsed
+    print(f"  {rate:,.0f} snapshots/s ({total - already:,} rows in {elapsed:.1f} s after the first "
+          f"{already:,})", flush=True)
+    return rate, api_load.figures(load) if load else {}
 
 
 def freshness(pipeline: Pipeline, samples: int) -> list[float]:
