@@ -152,9 +152,10 @@ def drain(pipeline: Pipeline, total: int, api_seconds: float | None) -> tuple[fl
             raise SystemExit("the aggregator did not finish within 15 minutes")
         time.sleep(0.05)
     elapsed = time.perf_counter() - first
-    if already > total // 2:
-        raise SystemExit(f"{already:,} of {total:,} rows were written before the first write was seen: "
-                         "use more --snapshots")
+    if already > total // 2:  # too few rows left to time: say so rather than print a rate
+        print(f"  {already:,} of {total:,} rows were written before the first write was seen: no rate "
+              "(use more --snapshots)", flush=True)
+        return 0.0, api_load.figures(load) if load else {}
     rate = (total - already) / elapsed
     print(f"  {rate:,.0f} snapshots/s ({total - already:,} rows in {elapsed:.1f} s after the first "
           f"{already:,})", flush=True)
