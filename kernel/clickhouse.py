@@ -29,6 +29,7 @@ import clickhouse_connect
 from clickhouse_connect.driver import httputil
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
+from pydantic import SecretStr
 from tenacity import (
     retry,
     retry_if_exception_type,
@@ -194,10 +195,20 @@ class Store:
     """ClickHouse for the threads of one process: a pool of clients, one borrowed per call."""
 
     def __init__(
-        self, dsn: str, *, query_timeout_s: float = 30.0, pool_size: int = 8, connect_timeout_s: float = 5.0
+        self,
+        dsn: str,
+        *,
+        user: str | None = None,
+        password: SecretStr | None = None,
+        query_timeout_s: float = 30.0,
+        pool_size: int = 8,
+        connect_timeout_s: float = 5.0,
     ) -> None:
+        """`user`/`password` win over the DSN's own (a server only; the embedded engine has no users)."""
         self.dsn = dsn
         self.embedded = dsn.startswith("chdb:")
+        self._user = user
+        self._password = password
         self._query_timeout_s = query_timeout_s
         self._connect_timeout_s = connect_timeout_s
         self._settings: dict[str, Any] = {}
@@ -218,6 +229,8 @@ class Store:
                 return clickhouse_connect.get_client(dsn=self.dsn)
             return clickhouse_connect.get_client(
                 dsn=self.dsn,
+                username=self._user,
+                password=self._password.get_secret_value() if self._password is not None else "",
                 connect_timeout=min(self._connect_timeout_s, timeout_s),
                 send_receive_timeout=timeout_s,
                 autogenerate_session_id=False,

@@ -15,9 +15,11 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
+from kernel import kafka_clients
 from kernel.clickhouse import Store
+from kernel.kafka_security import KafkaAccess
 from kernel.lag import OffsetReader, total_held
 from kernel.settings import Settings
 from livefest import progress
@@ -29,10 +31,9 @@ log = logging.getLogger(__name__)
 BATCH = 5000
 
 
-def read_topic(bootstrap: str, topic: str, batch: int = BATCH) -> Iterator[list[Record]]:
+def read_topic(kafka: KafkaAccess, topic: str, batch: int = BATCH) -> Iterator[list[Record]]:
     """Every message of `topic` from the start to the end offsets as they are now."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False,
-                             consumer_timeout_ms=5000)  # fmt: skip
+    consumer = kafka_clients.consumer(kafka, enable_auto_commit=False, consumer_timeout_ms=5000)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         if not partitions:
@@ -59,9 +60,9 @@ def read_topic(bootstrap: str, topic: str, batch: int = BATCH) -> Iterator[list[
         consumer.close()
 
 
-def topic_size(bootstrap: str, topic: str) -> int:
+def topic_size(kafka: KafkaAccess, topic: str) -> int:
     """Messages the topic holds now (what a refill will read)."""
-    reader = OffsetReader(bootstrap)
+    reader = OffsetReader(kafka)
     try:
         return total_held(reader.offsets(topic))
     finally:
@@ -78,8 +79,8 @@ def rebuild_from_topics(store: Store, settings: Settings) -> dict[str, int]:
     for source in plan:
         written[source.table] = 0
         with progress.bar(f"refilling {source.table} from {source.topic}",
-                          topic_size(settings.kafka, source.topic)) as bar:
-            for records in read_topic(settings.kafka, source.topic):
+                          topic_size(settings.kafka_access, source.topic)) as bar:
+            for records in read_topic(settings.kafka_access, source.topic):
                 rows = source.rows(records, datetime.now(UTC))
                 store.insert(source.table, rows, source.columns)
                 written[source.table] += len(rows)

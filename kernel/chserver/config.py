@@ -1,8 +1,9 @@
 """The configuration file of the local ClickHouse server, generated at every start.
 
 clickhouse-local reads `./config.xml` from its working directory (ServerPaths.home).
-The file is built from a `ServerConfig` with ElementTree, so that later sections (users
-and roles) are added here as data rather than as XML strings pasted elsewhere.
+The file is built from a `ServerConfig` with ElementTree; it points at `users.xml` beside
+it, written from kernel/chserver/users.py (livefest's users, roles and their passwords'
+hashes), so the server has no user without a password but the host's own (see there).
 """
 
 import xml.etree.ElementTree as ET
@@ -14,9 +15,10 @@ from pathlib import Path
 class ServerConfig:
     http_port: int
     tcp_port: int
-    # The server has one user, `default`, with no password: it must only be reachable
-    # from this machine until users are configured.
+    # Loopback: the users have passwords, but nothing else needs to reach it (a Grafana on
+    # another machine goes through a server of its own: deploy/README.md).
     listen_host: str = "127.0.0.1"
+    users_config: str = "users.xml"
     # A clean stop waits for every open client connection, and idle keep-alive ones only
     # close after this long; past 5 s the engine gives up and exits with code 1. Three
     # seconds (ClickHouse's default for years) keeps a stop clean while Grafana or a
@@ -32,6 +34,7 @@ def render(config: ServerConfig) -> str:
         ("http_port", config.http_port),
         ("tcp_port", config.tcp_port),
         ("keep_alive_timeout", config.keep_alive_timeout_s),
+        ("users_config", config.users_config),
     ):
         ET.SubElement(root, name).text = str(value)
     ET.indent(root)

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
-from kernel import kafka_admin
+from kernel import kafka_admin, kafka_clients
+from kernel.kafka_security import KafkaAccess
+from kernel.settings import Settings
 from schemas.snapshot import Snapshot
 from services.ingest.publisher import SnapshotPublisher
 
@@ -30,23 +32,35 @@ KAFKA = os.environ.get("LIVEFEST_KAFKA", "127.0.0.1:9092")
 LIVEFEST = Path(sys.executable).with_name("livefest")
 
 
-_HANDED_OUT: set[int] = set()
+def _port_range() -> range:
+    """Ports this test process hands out: below the kernel's ephemeral range (32768-60999
+    here), where no outgoing connection and no server bound to port 0 lands, and disjoint
+    per pytest-xdist worker (gw0, gw1, ...), so parallel workers never share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    first = 20000 + 2500 * index
+    return range(first, first + 2500)
+
+
+_PORTS = iter(_port_range())
 
 
 def free_port() -> int:
     """A port free now and never handed out before in this test process.
 
-    The port is released before its server binds it, and the kernel may offer the same
-    port to the next bind: a run once got one port for both its API and its ClickHouse
-    server. Remembering what was handed out keeps one process's servers apart.
+    The port is released before its server binds it: taken from the kernel's ephemeral
+    range, the kernel may offer it again to the next bind or to an outgoing connection (a
+    run once got one port for both its API and its ClickHouse server). Each port of this
+    process's range is handed out at most once.
     """
-    while True:
+    for port in _PORTS:
         with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
             return port
+    raise RuntimeError(f"no free port left in {_port_range()}")
 
 
 def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str, every_s: float = 0.2) -> Any:
@@ -111,6 +125,7 @@ class Pipeline:
         }
         if store == "server":
             self.env.pop("LIVEFEST_CLICKHOUSE", None)  # commands find the local server, as a user's would
+        self.kafka_access = kafka_access_of(self.env)
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / "pipeline.log"
         self._publisher: SnapshotPublisher | None = None
@@ -205,7 +220,7 @@ class Pipeline:
         if self._publisher:
             self._publisher.close()
         try:
-            client = kafka_admin.admin(self.kafka, timeout_s=5)
+            client = kafka_admin.admin(self.kafka_access, timeout_s=5)
             client.delete_topics([self.topic, self.dlq_topic, self.topicstats_topic, self.topicstats_dlq_topic])
             client.close()
         except Exception:  # cleanup is best effort; topics are unique per test anyway
@@ -215,9 +230,9 @@ class Pipeline:
     @property
     def publisher(self) -> SnapshotPublisher:
         if self._publisher is None:
-            kafka_admin.ensure_topics(self.kafka, {self.topic: 4, self.dlq_topic: 1},
+            kafka_admin.ensure_topics(self.kafka_access, {self.topic: 4, self.dlq_topic: 1},
                                       configs={self.topic: kafka_admin.INBOUND})
-            self._publisher = SnapshotPublisher(self.kafka, self.topic)
+            self._publisher = SnapshotPublisher(self.kafka_access, self.topic)
         return self._publisher
 
     def publish(self, snapshots: Iterable[Snapshot]) -> int:
@@ -225,9 +240,9 @@ class Pipeline:
 
     def publish_topic_stats(self, messages: Iterable[tuple[bytes | None, bytes]]) -> int:
         """Raw (key, value) messages to the hashtag-readings topic."""
-        kafka_admin.ensure_topics(self.kafka, {self.topicstats_topic: 4, self.topicstats_dlq_topic: 1},
+        kafka_admin.ensure_topics(self.kafka_access, {self.topicstats_topic: 4, self.topicstats_dlq_topic: 1},
                                   configs={self.topicstats_topic: kafka_admin.INBOUND})
-        publisher = SnapshotPublisher(self.kafka, self.topicstats_topic)
+        publisher = SnapshotPublisher(self.kafka_access, self.topicstats_topic)
         try:
             count = 0
             for key, value in messages:
@@ -261,8 +276,8 @@ class Pipeline:
     def committed_and_end_offsets(self, topic: str | None = None) -> list[tuple[int, int]]:
         """(committed offset of the aggregator's group, end offset) for every partition."""
         topic = topic or self.topic
-        consumer = KafkaConsumer(bootstrap_servers=self.kafka, group_id=self.env["LIVEFEST_CONSUMER_GROUP"],
-                                 enable_auto_commit=False)
+        consumer = kafka_clients.consumer(self.kafka_access, group_id=self.env["LIVEFEST_CONSUMER_GROUP"],
+                                          enable_auto_commit=False)
         try:
             partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
             ends = consumer.end_offsets(partitions)
@@ -279,8 +294,8 @@ class Pipeline:
         return sum(committed for committed, _ in self.committed_and_end_offsets()) > 0
 
     def dead_letters(self, expected: int, timeout_s: float = 30, topic: str | None = None) -> list[bytes]:
-        consumer = KafkaConsumer(topic or self.dlq_topic, bootstrap_servers=self.kafka, auto_offset_reset="earliest",
-                                 consumer_timeout_ms=1000, enable_auto_commit=False)
+        consumer = kafka_clients.consumer(self.kafka_access, topic or self.dlq_topic, auto_offset_reset="earliest",
+                                          consumer_timeout_ms=1000, enable_auto_commit=False)
         found: list[bytes] = []
         deadline = time.monotonic() + timeout_s
         try:
@@ -289,6 +304,12 @@ class Pipeline:
         finally:
             consumer.close()
         return found
+
+
+def kafka_access_of(env: dict[str, str]) -> KafkaAccess:
+    """How the pipeline's processes reach Kafka, from their environment (its LIVEFEST_KAFKA* settings)."""
+    kafka = {k.removeprefix("LIVEFEST_").lower(): v for k, v in env.items() if k.startswith("LIVEFEST_KAFKA")}
+    return Settings(**kafka).kafka_access
 
 
 def metric_value(text: str, name: str, **labels: str) -> float:
