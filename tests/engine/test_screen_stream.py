@@ -144,7 +144,13 @@ def test_the_stream_says_when_the_store_is_unreachable_then_resumes(
         stream = events(response)
         assert next(stream) == ("figures", expected)
         monkeypatch.setattr(generation, "probe", unreachable)  # the watcher's next poll fails
-        assert next(stream) == ("problem", {"error": "the figures store is unavailable; retrying"})
+        event = next(stream)
+        while event[0] == "figures":
+            # A generation seen before the swap (a background merge of the fresh inserts)
+            # may still be pushed first; its figures are the same.
+            assert event == ("figures", expected)
+            event = next(stream)
+        assert event == ("problem", {"error": "the figures store is unavailable; retrying"})
         monkeypatch.setattr(generation, "probe", probe)
         assert next(stream) == ("figures", expected)  # back: the screen shows it again
 
