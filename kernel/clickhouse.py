@@ -85,6 +85,28 @@ DATA_ERRORS = frozenset({
 })
 _CODE = re.compile(r"Code: (\d+)")
 
+# Every query livefest sends to a cluster node (a Store with a cluster applies them to its
+# connection, so no writer or reader can forget them):
+CLUSTER_SETTINGS = {
+    # The insert returns only once every shard has written its rows (the default queues them
+    # on the receiving node and sends them later): the aggregator commits offsets after the
+    # insert returns, so the rows must be on the shards by then. A shard that is down makes
+    # the insert fail, and the aggregator retries it until the shard is back.
+    "distributed_foreground_insert": 1,
+    # With Replicated tables, a retried block that the shard already holds is dropped as a
+    # duplicate, and by default so are its materialised views' inserts, even when the first
+    # attempt failed between the raw table and a view: the views would miss those rows for
+    # good. Deduplicating each view's block on its own pushes them. Without replication the
+    # tables deduplicate nothing and this changes nothing. (The default since ClickHouse 25.x;
+    # set for older servers.)
+    "deduplicate_blocks_in_dependent_materialized_views": 1,
+    # `x IN (SELECT … FROM distributed)` over a Distributed table is refused by default
+    # (double-distributed subqueries): the subquery is then run once, by the node the query
+    # came to, and its result sent to every shard (GLOBAL IN / GLOBAL JOIN), which is exact
+    # whichever shards the subquery's rows live on.
+    "distributed_product_mode": "global",
+}
+
 
 _retry_transient = retry(
     retry=retry_if_exception_type(StoreUnavailable),
@@ -95,10 +117,16 @@ _retry_transient = retry(
 
 
 class Store:
-    """A ClickHouse connection shared by the threads of one process."""
+    """A ClickHouse connection shared by the threads of one process.
 
-    def __init__(self, dsn: str, *, query_timeout_s: float = 30.0, connect_timeout_s: float = 5.0) -> None:
+    `cluster` names the cluster (LIVEFEST_CLICKHOUSE_CLUSTER) when the server is one node of
+    it: the tables are then `Distributed` over it, and writers and schema changes must act
+    on every node (kernel/cluster.py, kernel/layout.py), not on this one alone."""
+
+    def __init__(self, dsn: str, *, cluster: str | None = None, query_timeout_s: float = 30.0,
+                 connect_timeout_s: float = 5.0) -> None:
         self.dsn = dsn
+        self.cluster = cluster
         self.embedded = dsn.startswith("chdb:")
         # The embedded engine is one per process and not documented as thread-safe;
         # a server connection pool is, but one lock keeps both paths the same.
@@ -116,6 +144,7 @@ class Store:
                     connect_timeout=connect_timeout_s,
                     send_receive_timeout=query_timeout_s,
                     autogenerate_session_id=False,
+                    settings=dict(CLUSTER_SETTINGS) if cluster else {},
                 )
         except OperationalError as exc:
             raise StoreUnavailable(
@@ -198,6 +227,11 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._client.close()
+
+
+def quote(identifier: str) -> str:
+    """An identifier (a database name) for SQL text, where parameters cannot go."""
+    return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
 
 def reason(exc: BaseException) -> str:

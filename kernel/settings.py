@@ -1,10 +1,11 @@
 """One typed settings object, read from LIVEFEST_* environment variables (contract section 4)."""
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.snapshot import COUNTIES
@@ -25,6 +26,11 @@ class Settings(BaseSettings):
         None, description="comma-separated key:scope, scope all or a county"
     )
     data_dir: Path = Field(Path(".livefest"), description="where local state lives")
+    clickhouse_cluster: str | None = Field(
+        None,
+        description="the ClickHouse cluster (a <remote_servers> name) the tables are spread over; "
+        "LIVEFEST_CLICKHOUSE is then one of its nodes (deploy/README.md, the cluster section)",
+    )
     clickhouse_http_port: int = Field(
         8123, ge=1, le=65535, description="HTTP port of the local ClickHouse server (`livefest clickhouse start`)"
     )
@@ -77,6 +83,19 @@ class Settings(BaseSettings):
     def _keys_well_formed(cls, value: str | None) -> str | None:
         if value:
             parse_api_keys(value)
+        return value
+
+    @field_validator("clickhouse_cluster")
+    @classmethod
+    def _cluster_is_a_server(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("must be the identifier of a <remote_servers> cluster")
+        dsn = info.data.get("clickhouse") or ""
+        if not dsn.startswith(("http://", "https://")):
+            raise ValueError("a cluster is reached through one of its nodes: set LIVEFEST_CLICKHOUSE to "
+                             "http(s)://user:pass@node:port/db as well")
         return value
 
     @property

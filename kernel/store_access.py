@@ -9,7 +9,9 @@ zeros from an empty store looks exactly like a real one.
 
 from pathlib import Path
 
-from kernel.clickhouse import Store
+from kernel.clickhouse import Store, quote
+from kernel.cluster import ClusterError, nodes
+from kernel.layout import LayoutMismatch, check
 from kernel.migrate import available
 from kernel.store_target import StoreTarget
 
@@ -23,14 +25,14 @@ class NoData(RuntimeError):
 
 def connect(target: StoreTarget, **timeouts: float) -> Store:
     """The server (or engine) of `target`, working in its database; creates nothing."""
-    return Store(target.server_dsn, **timeouts).in_database(target.database)
+    return Store(target.server_dsn, cluster=target.cluster, **timeouts).in_database(target.database)
 
 
 def open_for_writing(target: StoreTarget, **timeouts: float) -> Store:
     """The store with its database created when missing (the caller migrates)."""
     if target.embedded and target.data_path is not None:
         target.data_path.mkdir(parents=True, exist_ok=True)
-    store = Store(target.server_dsn, **timeouts)
+    store = Store(target.server_dsn, cluster=target.cluster, **timeouts)
     store.command(f"CREATE DATABASE IF NOT EXISTS {quote(target.database)}")
     return store.in_database(target.database)
 
@@ -43,7 +45,7 @@ def open_for_reading(target: StoreTarget, *, need_snapshots: bool = True, **time
             "pipeline's data directory? Run the command where `livefest up` runs, set LIVEFEST_DATA_DIR, "
             "or set LIVEFEST_CLICKHOUSE to the ClickHouse server"
         )
-    server = Store(target.server_dsn, **timeouts)
+    server = Store(target.server_dsn, cluster=target.cluster, **timeouts)
     if not server.rows("SELECT count() FROM system.databases WHERE name = {d:String}", {"d": target.database})[0][0]:
         raise NoData(f"{target.describe()}: the database does not exist. Run `livefest up` or `livefest migrate` "
                      "first, or point LIVEFEST_CLICKHOUSE / LIVEFEST_DATA_DIR at the pipeline's store")  # fmt: skip
@@ -58,17 +60,29 @@ def open_for_reading(target: StoreTarget, *, need_snapshots: bool = True, **time
 
 
 def check_schema(store: Store, target: StoreTarget) -> None:
-    """NoData unless every migration this code ships is applied in the store's database."""
+    """NoData unless every migration this code ships is applied in the store's database (on
+    every node of a cluster) in the layout LIVEFEST_CLICKHOUSE_CLUSTER says."""
+    try:
+        check(store)
+    except LayoutMismatch as exc:
+        raise NoData(str(exc)) from exc
     if not store.rows("EXISTS TABLE schema_migrations")[0][0]:
         raise NoData(f"{target.describe()} has no livefest schema: run `livefest migrate` (or `livefest up`)")
-    have, want = store.rows(SCHEMA_VERSION_SQL)[0][0], available()[-1].version
+    have, want = _schema_version(store), available()[-1].version
     if have < want:
         raise NoData(f"{target.describe()} has schema version {have}, this code needs {want}: "
                      "run `livefest migrate`")  # fmt: skip
 
 
-def quote(identifier: str) -> str:
-    return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`"
+def _schema_version(store: Store) -> int:
+    """The newest migration applied; on a cluster, the oldest of every node's newest."""
+    if store.cluster is None:
+        return int(store.rows(SCHEMA_VERSION_SQL)[0][0])
+    try:
+        every = nodes(store)
+    except ClusterError as exc:
+        raise NoData(str(exc)) from exc
+    return min(int(node.store.rows(SCHEMA_VERSION_SQL)[0][0]) for node in every)
 
 
 def _has_clickhouse_data(path: Path) -> bool:

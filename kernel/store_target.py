@@ -1,7 +1,7 @@
 """Which ClickHouse a process uses: the one place LIVEFEST_CLICKHOUSE is resolved.
 
 - `http(s)://user:pass@host:port/db`: that server (an external one: `livefest up`
-  starts none).
+  starts none); with LIVEFEST_CLICKHOUSE_CLUSTER, one node of that cluster.
 - `chdb:///path[?database=db]`: the embedded engine on that path, inside this process.
   One process per path, so `livefest up` then runs everything in one process (the
   smallest setups).
@@ -40,6 +40,7 @@ class StoreTarget:
     database: str
     source: str  # why this store, for messages
     data_path: Path | None = None  # the ClickHouse data on this machine, when known
+    cluster: str | None = None  # LIVEFEST_CLICKHOUSE_CLUSTER: the server is one node of this cluster
 
     @property
     def dsn(self) -> str:
@@ -51,7 +52,8 @@ class StoreTarget:
         return self.kind is Kind.EMBEDDED
 
     def describe(self) -> str:
-        return f"ClickHouse database {self.database} at {redact(self.server_dsn)} ({self.source})"
+        node = f", a node of cluster {self.cluster}" if self.cluster else ""
+        return f"ClickHouse database {self.database} at {redact(self.server_dsn)} ({self.source}{node})"
 
 
 def resolve(settings: Settings, database: str | None = None) -> StoreTarget:
@@ -61,7 +63,8 @@ def resolve(settings: Settings, database: str | None = None) -> StoreTarget:
         if server_dsn.startswith("chdb:"):
             path = Path(server_dsn.removeprefix("chdb://").partition("?")[0])
             return StoreTarget(Kind.EMBEDDED, server_dsn, database or named, "LIVEFEST_CLICKHOUSE", path)
-        return StoreTarget(Kind.EXTERNAL, server_dsn, database or named, "LIVEFEST_CLICKHOUSE")
+        return StoreTarget(Kind.EXTERNAL, server_dsn, database or named, "LIVEFEST_CLICKHOUSE",
+                           cluster=settings.clickhouse_cluster)
     return local(settings.data_dir, find_running(settings.data_dir), database or recorded_database(settings.data_dir))
 
 
