@@ -11,6 +11,18 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
+class ClusterMembership:
+    """This server as a node of a `<remote_servers>` cluster: every shard's replicas as
+    `host:tcp_port`, and the `{shard}`/`{replica}` macros of this node (the cluster DDL's
+    Replicated paths use them)."""
+
+    name: str
+    shards: tuple[tuple[str, ...], ...]
+    shard: str
+    replica: str
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     http_port: int
     tcp_port: int
@@ -22,6 +34,7 @@ class ServerConfig:
     # seconds (ClickHouse's default for years) keeps a stop clean while Grafana or a
     # report job holds a connection; clients simply reconnect.
     keep_alive_timeout_s: int = 3
+    cluster: ClusterMembership | None = None
 
 
 def render(config: ServerConfig) -> str:
@@ -34,8 +47,27 @@ def render(config: ServerConfig) -> str:
         ("keep_alive_timeout", config.keep_alive_timeout_s),
     ):
         ET.SubElement(root, name).text = str(value)
+    if config.cluster is not None:
+        _add_cluster(root, config.cluster)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _add_cluster(root: ET.Element, cluster: ClusterMembership) -> None:
+    servers = ET.SubElement(ET.SubElement(root, "remote_servers"), cluster.name)
+    for replicas in cluster.shards:
+        shard = ET.SubElement(servers, "shard")
+        # Replicated tables copy a shard's rows between its replicas themselves: a
+        # Distributed insert writes each row to one replica.
+        ET.SubElement(shard, "internal_replication").text = "true"
+        for address in replicas:
+            host, _, port = address.rpartition(":")
+            replica = ET.SubElement(shard, "replica")
+            ET.SubElement(replica, "host").text = host
+            ET.SubElement(replica, "port").text = port
+    macros = ET.SubElement(root, "macros")
+    ET.SubElement(macros, "shard").text = cluster.shard
+    ET.SubElement(macros, "replica").text = cluster.replica
 
 
 def write(config: ServerConfig, path: Path) -> Path:

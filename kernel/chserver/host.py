@@ -27,7 +27,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from kernel.chserver.config import ServerConfig, write
+from kernel.chserver.config import ClusterMembership, ServerConfig, write
 from kernel.chserver.paths import ServerPaths
 from kernel.lifeline import follow_supervisor
 
@@ -140,13 +140,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--http-port", type=int, required=True)
     parser.add_argument("--tcp-port", type=int, required=True)
+    parser.add_argument("--cluster", help="as a node of this <remote_servers> cluster (needs --shards, --macros)")
+    parser.add_argument("--shards", nargs="+", default=[], metavar="HOST:TCP[,HOST:TCP]",
+                        help="the cluster's shards in order, each its replicas' native addresses")
+    parser.add_argument("--macros", nargs=2, metavar=("SHARD", "REPLICA"), help="this node's {shard} and {replica}")
     args = parser.parse_args(argv)
     paths = ServerPaths(args.data_dir)
-    config = ServerConfig(http_port=args.http_port, tcp_port=args.tcp_port)
+    config = ServerConfig(http_port=args.http_port, tcp_port=args.tcp_port, cluster=_membership(args))
     paths.data.mkdir(parents=True, exist_ok=True)
     write(config, paths.config)
     os.chdir(paths.home)  # clickhouse-local reads ./config.xml
     return Host(paths, config).serve()
+
+
+def _membership(args: argparse.Namespace) -> ClusterMembership | None:
+    if not args.cluster:
+        return None
+    if not (args.shards and args.macros):
+        raise SystemExit("--cluster needs --shards and --macros")
+    shards = tuple(tuple(shard.split(",")) for shard in args.shards)
+    return ClusterMembership(args.cluster, shards, shard=args.macros[0], replica=args.macros[1])
 
 
 if __name__ == "__main__":
