@@ -28,7 +28,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: install
-	$(BIN)/python -m pytest -m "not integration" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not integration and not cluster" $(PYTEST_ARGS)
 
 bench: install
 	@scripts/kafka-local.sh start

@@ -1,0 +1,86 @@
+"""A two-shard ClickHouse cluster on this machine: local servers from the chdb wheel
+(kernel/chserver), each with its own data directory, free ports, and a generated config
+whose `<remote_servers>` lists every node, with its `{shard}`/`{replica}` macros.
+
+Not replicated: the Replicated engines need a Keeper and the interserver HTTP listener,
+and clickhouse-local opens neither (deploy/README.md, "What was tried").
+"""
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kernel.chserver.config import ClusterMembership
+from kernel.chserver.control import find_running, host_command, stop, wait_ready
+from kernel.chserver.paths import ServerPaths
+from tests.support.pipeline import free_port
+
+NAME = "festival"
+
+
+@dataclass
+class ClusterNode:
+    shard: int
+    data_dir: Path
+    http_port: int = field(default_factory=free_port)
+    tcp_port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.tcp_port}"
+
+
+class LocalCluster:
+    """`shards` nodes, one replica each, forming cluster `festival`."""
+
+    def __init__(self, workdir: Path, shards: int = 2) -> None:
+        self.nodes = [ClusterNode(shard, workdir / f"node{shard}") for shard in range(1, shards + 1)]
+
+    def dsn(self, database: str, node: int = 0) -> str:
+        """LIVEFEST_CLICKHOUSE for one node (the first by default)."""
+        return f"{self.nodes[node].url}/{database}"
+
+    def membership(self, node: ClusterNode) -> ClusterMembership:
+        return ClusterMembership(NAME, tuple((n.address,) for n in self.nodes), shard=str(node.shard), replica="r1")
+
+    def start(self) -> "LocalCluster":
+        for node in self.nodes:
+            self.start_node(node, wait=False)
+        for node in self.nodes:
+            self._wait(node)
+        return self
+
+    def start_node(self, node: ClusterNode, wait: bool = True) -> None:
+        paths = ServerPaths(node.data_dir)
+        paths.home.mkdir(parents=True, exist_ok=True)
+        with paths.log.open("ab") as log:
+            node.process = subprocess.Popen(
+                host_command(node.data_dir, node.http_port, node.tcp_port, self.membership(node)),
+                stdout=log, stderr=log, stdin=subprocess.DEVNULL, env={**os.environ},
+            )  # fmt: skip
+        if wait:
+            self._wait(node)
+
+    def stop_node(self, node: ClusterNode) -> None:
+        """A clean stop (SIGTERM, flushes and exits), as `livefest clickhouse stop` does."""
+        stop(node.data_dir)
+        if node.process is not None:
+            node.process.wait(timeout=30)
+
+    def close(self) -> None:
+        for node in self.nodes:
+            if find_running(node.data_dir) is not None:
+                self.stop_node(node)
+            elif node.process is not None and node.process.poll() is None:
+                node.process.kill()
+                node.process.wait()
+
+    def _wait(self, node: ClusterNode) -> None:
+        assert node.process is not None
+        wait_ready(node.data_dir, node.process, timeout_s=120)
