@@ -81,15 +81,16 @@ def committed(pipeline: Pipeline) -> dict[int, int]:
         consumer.close()
 
 
-def assert_written(pipeline: Pipeline, acknowledged: dict[int, int]) -> None:
-    """Every snapshot acknowledged by the end of the outage is in ClickHouse. Only identities
-    all of whose copies lie below the committed offset count: a lost one can never come back."""
+def assert_written(pipeline: Pipeline, acknowledged: dict[int, int], server: str | None = None) -> None:
+    """Every snapshot acknowledged by the end of the outage is in ClickHouse (the pipeline's
+    local server, or the DSN `server`). Only identities all of whose copies lie below the
+    committed offset count: a lost one can never come back."""
     copies: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     for record in read_topic(pipeline):
         copies[(record.key.decode(), _observed_us(record.value))].append((record.partition, record.offset))
     settled = {identity for identity, at in copies.items() if all(o < acknowledged[p] for p, o in at)}
     assert settled, "nothing was acknowledged before the end of the outage"
-    server = f"http://127.0.0.1:{pipeline.env['LIVEFEST_CLICKHOUSE_HTTP_PORT']}/livefest"
+    server = server or f"http://127.0.0.1:{pipeline.env['LIVEFEST_CLICKHOUSE_HTTP_PORT']}/livefest"
     client = clickhouse_connect.get_client(dsn=server)
     rows = client.query("SELECT session_id, toUnixTimestamp64Micro(observed_at) FROM snapshots").result_rows
     missing = settled - {(sid, int(us)) for sid, us in rows}
