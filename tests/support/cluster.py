@@ -39,8 +39,11 @@ class ClusterNode:
 class LocalCluster:
     """`shards` nodes, one replica each, forming cluster `festival`."""
 
-    def __init__(self, workdir: Path, shards: int = 2) -> None:
+    def __init__(self, workdir: Path, shards: int = 2, extra_config: str | None = None) -> None:
+        """`extra_config`: XML inside <clickhouse>, for every node (config.d/, which ClickHouse
+        merges into the generated config.xml)."""
         self.nodes = [ClusterNode(shard, workdir / f"node{shard}") for shard in range(1, shards + 1)]
+        self.extra_config = extra_config
 
     def dsn(self, database: str, node: int = 0) -> str:
         """LIVEFEST_CLICKHOUSE for one node (the first by default)."""
@@ -59,6 +62,9 @@ class LocalCluster:
     def start_node(self, node: ClusterNode, wait: bool = True) -> None:
         paths = ServerPaths(node.data_dir)
         paths.home.mkdir(parents=True, exist_ok=True)
+        if self.extra_config:
+            (paths.home / "config.d").mkdir(exist_ok=True)
+            (paths.home / "config.d" / "extra.xml").write_text(f"<clickhouse>{self.extra_config}</clickhouse>\n")
         with paths.log.open("ab") as log:
             node.process = subprocess.Popen(
                 host_command(node.data_dir, node.http_port, node.tcp_port, self.membership(node)),
