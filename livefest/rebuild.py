@@ -39,8 +39,9 @@ SHADOW = "__rebuild"
 STEPS_PER_TARGET = 3
 INSERTS_WAIT_S = 600.0
 
+# Each view with the tables it reads (those that list it among their dependents).
 MATERIALIZED_VIEWS = """
-    SELECT v.name, v.as_select, v.create_table_query, s.name
+    SELECT v.name, any(v.as_select), any(v.create_table_query), groupArray(s.name)
     FROM system.tables AS v
     LEFT JOIN
     (
@@ -48,6 +49,7 @@ MATERIALIZED_VIEWS = """
         FROM system.tables WHERE database = currentDatabase()
     ) AS s ON s.dependent = v.name
     WHERE v.database = currentDatabase() AND v.engine = 'MaterializedView' AND NOT endsWith(v.name, {shadow:String})
+    GROUP BY v.name
     ORDER BY v.name
 """
 CREATE_QUERY = "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = {t:String}"
@@ -68,18 +70,18 @@ class RebuildError(RuntimeError):
 class DerivedTable:
     view: str  # the materialized view feeding it
     target: str
-    source: str  # the raw table the view reads
+    sources: tuple[str, ...]  # the raw tables the view reads
     select: str  # the view's SELECT, with database-qualified sources
 
 
 def derived_tables(store: Store) -> list[DerivedTable]:
     """Every materialized view of the database and the table it writes to (shadows left out)."""
     found = []
-    for name, select, create, source in store.rows(MATERIALIZED_VIEWS, {"shadow": SHADOW}):
+    for name, select, create, sources in store.rows(MATERIALIZED_VIEWS, {"shadow": SHADOW}):
         match = _TARGET.search(create)
         if match is None:
             raise ValueError(f"materialized view {name} has no TO table; rebuild cannot handle it")
-        found.append(DerivedTable(view=name, target=match[1], source=source, select=select))
+        found.append(DerivedTable(view=name, target=match[1], sources=tuple(s for s in sources if s), select=select))
     return found
 
 
@@ -133,8 +135,8 @@ def _prepare_shadow(store: Store, target: str, views: list[DerivedTable], token:
 
 def _fill_shadow(store: Store, target: str, views: list[DerivedTable], replicated: bool) -> None:
     for view in views:
-        if replicated:
-            store.command(f"SYSTEM SYNC REPLICA {view.source}")
+        for source in view.sources if replicated else ():
+            store.command(f"SYSTEM SYNC REPLICA {source}")
         # Columns by name, not position, exactly as the view's own inserts map them. A
         # replicated table would drop a block it saw before as a duplicate: not here.
         columns = ", ".join(f"`{c}`" for c in _columns(store, view.select))
