@@ -74,6 +74,23 @@ class Settings(BaseSettings):
     max_buckets: int = Field(
         10_000, ge=1, description="most timeseries buckets one request may ask"
     )
+    clickhouse_pool_size: int = Field(
+        8, ge=1, le=64, description="ClickHouse connections per pool (the API's reads, the writers)"
+    )
+    api_query_seconds: float = Field(
+        10.0, gt=0, description="max_execution_time of every API query (ClickHouse stops it)"
+    )
+    api_max_memory_bytes: int = Field(1 << 30, ge=1 << 20, description="max_memory_usage of an API query")
+    api_max_result_rows: int = Field(100_000, ge=1, description="max_result_rows of an API query")
+    api_heavy_queries: int = Field(
+        1, ge=1, le=64, description="time-series queries an API process runs at once (each on one core); others wait"
+    )
+    api_health_timeout_seconds: float = Field(
+        1.0, gt=0, description="how long /healthz waits for ClickHouse to answer SELECT 1"
+    )
+    api_generation_poll_seconds: float = Field(
+        0.1, gt=0, le=5, description="how often the API looks for a new write (answers are cached until one)"
+    )
     log_format: Literal["text", "json"] = Field(
         "text", description="text for a terminal, json for a log shipper (one object per line)"
     )

@@ -25,7 +25,7 @@ def user_error(exc: Exception) -> str | None:
     from kafka.errors import KafkaError, KafkaTimeoutError
     from pydantic import ValidationError
 
-    from kernel.clickhouse import StoreError, StoreUnavailable
+    from kernel.clickhouse import EngineInUse, StoreError, StoreUnavailable
     from kernel.cluster import ClusterError
     from kernel.kafka_admin import START_HINT, BrokerUnavailable
     from kernel.layout import LayoutMismatch
@@ -37,7 +37,7 @@ def user_error(exc: Exception) -> str | None:
     if isinstance(exc, ValidationError):
         return "; ".join(f"LIVEFEST_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}"
                          for e in exc.errors())
-    if isinstance(exc, NoData | ClusterError | LayoutMismatch | RebuildError):
+    if isinstance(exc, NoData | EngineInUse | ClusterError | LayoutMismatch | RebuildError):
         return str(exc)  # it names the store (or node) and what to do
     if isinstance(exc, StoreUnavailable):
         return (f"{_store_name(settings)} is unreachable ({_root_cause(exc)}): start the ClickHouse server "

@@ -1,23 +1,25 @@
 """Request-scoped dependencies: the store, the settings and access control.
 
-Key scoping is enforced here and only here (contract section 3, Access).
+Key scoping is enforced here and only here (contract section 3, Access). All are
+coroutines: none does I/O, and a plain function would cost a worker thread per request.
 """
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kernel.clickhouse import Store
 from kernel.settings import Settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -28,11 +30,13 @@ class Access:
 
     scope: str | None
 
+    def may_read(self, county: str | None) -> bool:
+        """Whether this caller may see `county` (None = city-wide figures)."""
+        return self.scope in (None, "all") or county == self.scope
+
     def check_county(self, county: str | None) -> None:
         """403 unless this caller may see `county` (None = city-wide figures)."""
-        if self.scope in (None, "all"):
-            return
-        if county != self.scope:
+        if not self.may_read(county):
             asked = f"county {county!r}" if county else "city-wide figures"
             raise HTTPException(
                 status_code=403,
@@ -45,15 +49,19 @@ class Access:
         return None if self.scope in (None, "all") else self.scope
 
 
-def get_access(
+# Declares the scheme in the OpenAPI schema; the checks (and their messages) are ours.
+_bearer = HTTPBearer(auto_error=False, description="an API key from LIVEFEST_API_KEYS, when it is set")
+
+
+async def get_access(
     settings: Annotated[Settings, Depends(get_app_settings)],
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Access:
     scopes = settings.key_scopes
     if not scopes:
         return Access(scope=None)
-    scheme, _, key = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not key:
+    key = credentials.credentials if credentials else ""
+    if not key:
         raise HTTPException(
             status_code=401,
             detail="missing API key: send 'Authorization: Bearer <key>'",
@@ -61,9 +69,7 @@ def get_access(
         )
     scope = scopes.get(key.strip())
     if scope is None:
-        raise HTTPException(
-            status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise HTTPException(status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"})
     return Access(scope=scope)
 
 

@@ -1,19 +1,25 @@
 """Creates the FastAPI application serving near-real-time totals (contract section 3)."""
 
+import asyncio
 import logging
-import time
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from kernel.clickhouse import Store, StoreError, StoreUnavailable
+from kernel.clickhouse import ReadLimits, Store
 from kernel.settings import Settings
+from services.api.answers import Answers
 from services.api.business import FestivalCollector
+from services.api.edge import EdgeCache
+from services.api.errors import install_error_handlers
+from services.api.generation import Generations
 from services.api.metrics import ApiMetrics
 from services.api.routes import health, imports, sessions, specials, timeseries, totals
+from services.api.timing import Timing
 
 log = logging.getLogger(__name__)
 
@@ -24,69 +30,83 @@ def create_app(
     metrics: ApiMetrics | None = None,
     registry: CollectorRegistry | None = None,
 ) -> FastAPI:
-    """The API. Its metrics, and the festival figures read at scrape time, live on
-    `registry` (default: the one `metrics` was created on, else the global registry);
-    GET /metrics serves that registry."""
+    """The API, reading `store` through a read-only view with the API's limits. Its
+    metrics, and the festival figures read at scrape time, live on `registry` (default:
+    the one `metrics` was created on, else the global registry); GET /metrics serves that
+    registry. Answers are cached per write generation; served with its lifespan, one
+    background task watches the generation (see answers.py)."""
+    reader = store.reader(read_limits(settings), settings.clickhouse_pool_size)
+    generations = Generations(reader, settings.api_generation_poll_seconds)
     app = FastAPI(
         title="livefest API",
         version="1",
         description="Near-real-time figures of a livestream-commerce festival. Money is integer fen.",
+        lifespan=_watching(generations),
     )
     app.state.settings = settings
-    app.state.store = store
+    app.state.store = reader
+    app.state.generations = generations
+    app.state.answers = Answers(generations)
+    app.state.heavy_lane = _heavy_lane(settings)
+    app.state.heavy_settings = read_limits(settings).heavy()
     if metrics is None:
         metrics = ApiMetrics.create(registry) if registry is not None else ApiMetrics.create()
     app.state.metrics = metrics
     app.state.registry = registry if registry is not None else metrics.registry
-    app.state.registry.register(FestivalCollector(store, settings.stale_after_seconds))
+    app.state.registry.register(FestivalCollector(reader, settings.stale_after_seconds))
     if not settings.key_scopes:
-        log.warning(
-            "LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)"
-        )
+        log.warning("LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)")
     for module in (totals, specials, sessions, timeseries, imports, health):
         app.include_router(module.router)
-    _install_error_handlers(app)
-    _install_timing(app)
+    install_error_handlers(app)
+    app.add_middleware(EdgeCache, generations=generations)
+    app.add_middleware(Timing, histogram=metrics.request_seconds)  # outermost: times edge answers too
+    app.openapi = _openapi_without_422(app)  # type: ignore[method-assign]
     return app
 
 
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        return JSONResponse({"error": problems}, status_code=400)
-
-    @app.exception_handler(StoreUnavailable)
-    async def store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
-        log.error("ClickHouse unavailable: %s", exc)
-        return JSONResponse(
-            {"error": "the figures store is unavailable; retry shortly"}, status_code=503
-        )
-
-    @app.exception_handler(StoreError)
-    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
-        log.error("ClickHouse query failed: %s", exc)
-        return JSONResponse({"error": "internal error reading the figures"}, status_code=500)
+def read_limits(settings: Settings) -> ReadLimits:
+    """The bounds of every API query (issue 17's read-only ClickHouse user: the same)."""
+    return ReadLimits(settings.api_query_seconds, settings.api_max_memory_bytes, settings.api_max_result_rows)
 
 
-def _install_timing(app: FastAPI) -> None:
-    histogram = app.state.metrics.request_seconds
+def _heavy_lane(settings: Settings) -> threading.BoundedSemaphore:
+    """What a heavy question holds while it runs (on its worker thread): bounded
+    concurrency of the expensive queries, so that quick ones always find a core."""
+    return threading.BoundedSemaphore(settings.api_heavy_queries)
 
-    @app.middleware("http")
-    async def timed(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        histogram.labels(template, f"{response.status_code // 100}xx").observe(
-            time.perf_counter() - started
-        )
-        return response
+
+def _watching(generations: Generations):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(generations.watch(app.state.answers.warm), name="write-generation")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+            app.state.store.close()  # the API's own read pool
+
+    return lifespan
+
+
+def _openapi_without_422(app: FastAPI):  # type: ignore[no-untyped-def]
+    """FastAPI documents a 422 for every route with parameters; this API answers 400 (with
+    an ErrorBody) instead, and the schema must say what it does."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    responses = operation.get("responses", {})
+                    if responses.get("422", {}).get("description") == "Validation Error":
+                        del responses["422"]
+            for name in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(name, None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi

@@ -1,5 +1,7 @@
 """Response models of the HTTP API (contract section 3). Every figure is an integer."""
 
+from typing import Any
+
 from pydantic import BaseModel
 
 
@@ -77,3 +79,23 @@ class Series(BaseModel):
 
 class ErrorBody(BaseModel):
     error: str
+
+
+class Health(BaseModel):
+    status: str  # "ok" or "unavailable"
+    clickhouse: str  # "ok" or "unreachable"
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, each answered with an ErrorBody."""
+    return {code: {"model": ErrorBody, "description": ERROR_MEANINGS[code]} for code in codes}
+
+
+ERROR_MEANINGS = {
+    400: "A parameter is wrong; `error` says which and why.",
+    401: "LIVEFEST_API_KEYS is set and the request has no key, or an unknown one.",
+    403: "The key is scoped to another county.",
+    404: "No such session (or not one this key may see), or no such path.",
+    500: "An internal error; nothing about the request caused it.",
+    503: "ClickHouse is unavailable, busy, or the question exceeded its time or memory limit; retry.",
+}

@@ -112,17 +112,52 @@ SESSION = f"""
     WHERE l.session_id = {{session_id:String}}
 """
 
-# A counter's increase per bucket: the sum of each session's minute-closing increases
-# inside the bucket (migration 0003 explains why that equals the contract's increase).
-COUNTER_SERIES = """
-    SELECT
-        intDiv(toUnixTimestamp(minute) - {start_s:Int64}, {step_s:Int64}) AS bucket,
-        toInt64(sum({increase:Identifier}))                            AS value
-    FROM session_minute_increase
-    WHERE minute >= toDateTime({start_s:Int64}, 'UTC')
-      AND minute < toDateTime({end_s:Int64}, 'UTC')
+# --- time series: cost proportional to the range asked, not to all history ------------------
+# session_closings is sorted by (minute, session_id), so a `minute` range reads that range
+# only. Both series restrict it *before* their window function (a window blocks pushing
+# the filter down, and session_minute_increase windows all history).
+
+# Sessions with a closing in [start_s, end_s), of one county or all (county = that of the
+# session's newest snapshot, as in /v1/totals).
+_ACTIVE = """
+    SELECT session_id FROM session_closings
+    WHERE minute >= toDateTime({start_s:Int64}, 'UTC') AND minute < toDateTime({end_s:Int64}, 'UTC')
       AND ({county:Nullable(String)} IS NULL
            OR session_id IN (SELECT session_id FROM session_latest WHERE county = {county:Nullable(String)}))
+"""
+
+# A counter's increase per bucket: the sum over the range's sessions of each minute
+# closing's increase over the session's previous closing (contract section 2: the increases
+# of consecutive intervals add up). A previous closing may lie before the range, but never
+# before the session's first snapshot: so the closings read are those of the range plus the
+# earlier ones of its sessions back to the earliest of their first snapshots.
+# `metric` is one of semantics.COUNTERS; end_s must not pass 2106-02-07 (DateTime's end).
+COUNTER_SERIES = f"""
+    WITH active AS ({_ACTIVE})
+    SELECT
+        intDiv(toUnixTimestamp(minute) - {{start_s:Int64}}, {{step_s:Int64}}) AS bucket,
+        toInt64(sum(increase))                                              AS value
+    FROM
+    (
+        SELECT
+            minute,
+            value - lagInFrame(value, 1, 0)
+                OVER (PARTITION BY session_id ORDER BY minute ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS increase
+        FROM
+        (
+            SELECT session_id, minute, toInt64(tupleElement(argMaxMerge(closing), {{metric:String}})) AS value
+            FROM session_closings
+            WHERE minute < toDateTime({{end_s:Int64}}, 'UTC')
+              AND minute >= (
+                  SELECT least(toDateTime({{start_s:Int64}}, 'UTC'),
+                               toDateTime(toStartOfMinute(ifNull(min(toNullable(first_observed_at)),
+                                                                 toDateTime64({{start_s:Int64}}, 6, 'UTC')))))
+                  FROM session_newest WHERE session_id IN active)
+              AND session_id IN active
+            GROUP BY session_id, minute
+        )
+    )
+    WHERE minute >= toDateTime({{start_s:Int64}}, 'UTC')
     GROUP BY bucket
 """
 
@@ -130,13 +165,22 @@ COUNTER_SERIES = """
 # watermark for the bucket holding it): a session's minute closing counts for bucket i
 # while it is the session's newest snapshot before the end E_i, is live and is at most
 # `stale_us` older than E_i. Each closing covers at most stale/step + 1 buckets.
-ONLINE_SERIES = """
+# Only closings from `stale_us` before the first bucket to the last bucket's end matter:
+# one observed later is after every E_i (so it can only shorten the previous closing's
+# reach beyond the last bucket), and one earlier is stale at every E_i; they are cut
+# before the window (whose `next_obs` is the next closing's time).
+_RANGE_END_S = "least({start_s:Int64} + {buckets:Int64} * {step_s:Int64}, 4294967295)"
+_RANGE_FROM_S = "intDiv({start_s:Int64} * 1000000 - {stale_us:Int64}, 60000000) * 60"
+_IN_COUNTY = """({county:Nullable(String)} IS NULL
+    OR session_id IN (SELECT session_id FROM session_latest WHERE county = {county:Nullable(String)}))"""
+
+ONLINE_SERIES = f"""
     WITH
-        {start_s:Int64} * 1000000 AS s0,
-        {step_s:Int64} * 1000000 AS st,
-        {buckets:Int64} AS n,
-        {stale_us:Int64} AS stale,
-        {wm:Int64} AS wm
+        {{start_s:Int64}} * 1000000 AS s0,
+        {{step_s:Int64}} * 1000000 AS st,
+        {{buckets:Int64}} AS n,
+        {{stale_us:Int64}} AS stale,
+        {{wm:Int64}} AS wm
     SELECT bucket, toInt64(sum(viewers_online)) AS value
     FROM
     (
@@ -153,17 +197,35 @@ ONLINE_SERIES = """
         FROM
         (
             SELECT
-                toUnixTimestamp64Micro(observed_at) AS obs,
-                status,
-                viewers_online,
-                leadInFrame(toNullable(toUnixTimestamp64Micro(observed_at)))
+                toUnixTimestamp64Micro(c.observed_at) AS obs,
+                c.status AS status,
+                toInt64(c.viewers_online) AS viewers_online,
+                leadInFrame(toNullable(toUnixTimestamp64Micro(c.observed_at)))
                     OVER (PARTITION BY session_id ORDER BY minute
                           ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS next_obs
-            FROM session_minute_increase
-            WHERE {county:Nullable(String)} IS NULL
-               OR session_id IN (SELECT session_id FROM session_latest WHERE county = {county:Nullable(String)})
+            FROM
+            (
+                SELECT session_id, minute, argMaxMerge(closing) AS c
+                FROM session_closings
+                WHERE minute >= toDateTime({_RANGE_FROM_S}, 'UTC')
+                  AND minute < toDateTime({_RANGE_END_S}, 'UTC')
+                  AND {_IN_COUNTY}
+                GROUP BY session_id, minute
+            )
         )
         WHERE status = 'live' AND obs < s0 + n * st AND obs >= s0 - stale
     )
     GROUP BY bucket
+"""
+
+# The write generation (services/api/generation.py): a digest of the active parts of every
+# table the API reads. Part names carry block numbers, which only grow within a table;
+# modification time and rows tell a dropped and re-created table's parts apart.
+GENERATION_TABLES = ("snapshots", "session_newest", "session_closings", "topic_stats", "topic_state")
+
+GENERATION = """
+    SELECT toInt64(count()) AS parts,
+           toString(groupBitXor(cityHash64(table, name, modification_time, rows))) AS digest
+    FROM system.parts
+    WHERE database = currentDatabase() AND active AND table IN {tables:Array(String)}
 """

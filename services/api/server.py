@@ -12,9 +12,10 @@ log = logging.getLogger(__name__)
 
 class ApiServer:
     def __init__(self, app: FastAPI, host: str, port: int, date_header: bool = True) -> None:
+        # The lifespan runs the API's background task (the write-generation watcher);
         # log_config=None: uvicorn's loggers propagate to the process's own (kernel.logs).
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", lifespan="off", date_header=date_header, log_config=None
+            app, host=host, port=port, log_level="warning", lifespan="on", date_header=date_header, log_config=None
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="api", daemon=True)

@@ -1,3 +1,4 @@
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,9 +17,11 @@ _STORE: Store | None = None
 
 
 def shared_store(root: Path) -> Store:
+    """The embedded engine, or the ClickHouse server LIVEFEST_TEST_CLICKHOUSE names (an
+    http:// DSN: the same tests on the server path)."""
     global _STORE
     if _STORE is None:
-        _STORE = Store(f"chdb://{root}")
+        _STORE = Store(os.environ.get("LIVEFEST_TEST_CLICKHOUSE") or f"chdb://{root}")
     return _STORE
 
 

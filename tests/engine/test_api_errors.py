@@ -77,7 +77,7 @@ def _get(client: TestClient, path: str, key: str | None):  # type: ignore[no-unt
         ("/v1/counties", "yd", 403),
         ("/v1/counties", "admin", 200),
         ("/v1/sessions/douyin:y1", "yd", 200),
-        ("/v1/sessions/douyin:f1", "yd", 403),
+        ("/v1/sessions/douyin:f1", "yd", 404),  # another county's: as if missing
         ("/v1/sessions/douyin:f1", None, 401),
         (SERIES + "&county=yingde", "yd", 200),
         (SERIES, "yd", 403),
@@ -88,6 +88,16 @@ def test_key_scoping(keyed: TestClient, path: str, key: str | None, status: int)
     assert response.status_code == status, response.text
     if status != 200:
         assert response.json()["error"]
+
+
+def test_a_scoped_key_cannot_tell_another_countys_session_from_a_missing_one(keyed: TestClient):
+    other = _get(keyed, "/v1/sessions/douyin:f1", "yd")
+    missing = _get(keyed, "/v1/sessions/douyin:f2", "yd")
+    assert other.status_code == missing.status_code == 404
+    assert other.json() == {"error": "no session 'douyin:f1'"}
+    assert missing.json() == {"error": "no session 'douyin:f2'"}
+    assert dict(other.headers).keys() == dict(missing.headers).keys()
+    assert _get(keyed, "/v1/sessions/douyin:f1", "admin").status_code == 200
 
 
 def test_health_needs_no_key_and_really_asks_clickhouse(keyed: TestClient):

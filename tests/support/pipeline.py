@@ -113,7 +113,7 @@ class Pipeline:
                 "LIVEFEST_AGGREGATOR_WEB_PORT": "0"}
 
     # --- lifecycle -------------------------------------------------------------
-    def start(self, timeout_s: float = 90) -> "Pipeline":
+    def start(self, timeout_s: float | None = None) -> "Pipeline":
         if not kafka_admin.reachable(self.kafka):
             raise AssertionError(
                 f"no Kafka broker at {self.kafka}: run `scripts/kafka-local.sh start` (make test does)"
@@ -123,6 +123,9 @@ class Pipeline:
             [str(LIVEFEST), *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
             cwd=self.workdir,
         )
+        # The production shape starts more processes and waits for its consumer group to
+        # settle (up to 90 s on its own): on a loaded machine that takes longer.
+        timeout_s = timeout_s or (90 if self.store == "embedded" else 180)
         wait_until(self._healthy, timeout_s, f"the pipeline at {self.url} to be healthy (log: {self.log_path})")
         return self
 

@@ -1,0 +1,77 @@
+"""The store's write generation, and an in-process broadcast of its changes.
+
+Every figure the API serves is a function of what the tables hold (the watermark is event
+time, not the clock), so an answer stays right until the next write. The generation names
+the set of active data parts of the tables the API reads: an insert (every batch the
+aggregator writes, and the materialised views it feeds), a merge, a mutation or a drop
+changes it. Merges change it without changing any figure; that costs a recomputation,
+never a wrong answer.
+
+One background task per API process polls it (`watch`); `wait_for_change` lets any
+coroutine (the answer cache, and the big screens' Server-Sent Events to come) wake when a
+batch has been written.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import anyio
+
+from kernel.clickhouse import Store, StoreError, StoreUnavailable
+from services.api import queries
+
+log = logging.getLogger(__name__)
+
+
+def probe(store: Store) -> str:
+    """The current generation of `store`'s database (a cheap read of system.parts)."""
+    parts, digest = store.rows(queries.GENERATION, {"tables": list(queries.GENERATION_TABLES)})[0]
+    return f"{parts}-{digest}"
+
+
+class Generations:
+    """The last generation seen, and a broadcast to whoever waits for the next one.
+
+    `current` is None until `watch` has run once: callers then probe for themselves (an
+    app without its background task, as in tests, is exact, just not as cheap).
+    """
+
+    def __init__(self, store: Store, poll_s: float) -> None:
+        self.store = store
+        self.poll_s = poll_s
+        self.current: str | None = None
+        self._changed = asyncio.Event()
+
+    async def probe(self) -> str:
+        return await anyio.to_thread.run_sync(probe, self.store)
+
+    async def wait_for_change(self, seen: str | None, timeout_s: float | None = None) -> str | None:
+        """The generation once it differs from `seen` (None after `timeout_s`)."""
+        with anyio.move_on_after(timeout_s):
+            while self.current is None or self.current == seen:
+                await self._changed.wait()
+            return self.current
+        return None
+
+    def publish(self, generation: str) -> None:
+        self.current = generation
+        # Wake every waiter, then arm a fresh event for the next change.
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def watch(self, before_publish: Callable[[str], Awaitable[None]]) -> None:
+        """Poll forever; on a new generation, await `before_publish(generation)` (the cache
+        recomputes its hot answers), then publish it. Errors are logged and the poll goes
+        on: answers stay those of the last generation seen until a probe succeeds."""
+        while True:
+            try:
+                generation = await self.probe()
+                if generation != self.current:
+                    await before_publish(generation)
+                    self.publish(generation)
+            except (StoreError, StoreUnavailable) as exc:
+                log.warning("write generation unavailable: %s", exc)
+            except Exception:  # the watcher must outlive anything one poll meets
+                log.exception("write generation poll failed")
+            await asyncio.sleep(self.poll_s)
