@@ -1,9 +1,10 @@
-"""The API's, the results report's, reconciliation's and the dashboards' SQL through the
-Distributed tables of a two-shard cluster, held to the reference semantics: the engine
-tests' own bodies, run here against a cluster database (tests/cluster/conftest.py's
-`store` and `client`), so the single server and the cluster answer to the same checks.
-Each session's rows live on one shard, which keeps `argMax`, `FINAL` and the window over
-a session's closings exact; `IN (subquery)` runs as GLOBAL IN (kernel/clickhouse.py)."""
+"""The API's (answers cached per write generation included), the results report's,
+reconciliation's and the dashboards' SQL through the Distributed tables of a two-shard
+cluster, held to the reference semantics: the engine tests' own bodies, run here against
+a cluster database (tests/cluster/conftest.py's `store` and `client`), so the single
+server and the cluster answer to the same checks. Each session's rows live on one shard,
+which keeps `argMax`, `FINAL` and the window over a session's closings exact;
+`IN (subquery)` runs as GLOBAL IN (kernel/clickhouse.py)."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from kernel.clickhouse import Store
 from schemas.snapshot import Snapshot
 from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
+from services.api import generation
 from tests.cluster.conftest import plain_store
 from tests.engine.test_api_figures import (  # noqa: F401  (collected here, on the cluster)
     test_a_downward_correction_stands,
@@ -20,6 +22,11 @@ from tests.engine.test_api_figures import (  # noqa: F401  (collected here, on t
     test_every_figure_matches_the_contract,
     test_inserting_everything_twice_changes_nothing,
     test_same_identity_twice_keeps_the_later_delivery,
+)
+from tests.engine.test_api_generation import (  # noqa: F401
+    test_one_computation_per_generation,
+    test_the_generation_moves_with_writes_only,
+    test_the_watcher_announces_a_write_and_the_answers_follow,
 )
 from tests.engine.test_as_of_and_rebuild import (  # noqa: F401
     test_as_of_before_the_first_snapshot_and_bad_values,
@@ -65,6 +72,23 @@ def test_a_superseded_copy_counts_nowhere_before_and_after_every_shards_merges(
             20, 3, ["agri"]), merged
         assert session["gmv_fen"] == 600
         assert _ok(client, "/v1/totals")["gmv_fen"] == 601
+
+
+def test_a_write_on_either_shard_moves_the_generation(cluster: LocalCluster, store: Store):
+    """The Distributed tables hold no parts: the API's write generation is that of every
+    node's local tables, so a write landing on either shard invalidates cached answers,
+    and the same part on both nodes does not cancel out of the digest."""
+    seen = {generation.probe(store)}
+    row = snapshot_row(snapshot(gmv_fen=5), 0, 0, datetime.now(UTC))
+    for node in range(2):
+        plain_store(cluster, store.database, node).insert("snapshots_local", [row], SNAPSHOT_COLUMNS)
+        moved = generation.probe(store)
+        assert moved not in seen, node
+        seen.add(moved)
+    parts = [plain_store(cluster, store.database, node).rows(
+        "SELECT name FROM system.parts WHERE active AND table = 'snapshots_local'") for node in range(2)]
+    assert parts[0] == parts[1]  # the same parts on both nodes…
+    assert moved.split("-")[1] != "0"  # …told apart by their node, not cancelled out of the XOR
 
 
 def insert_one(store: Store, s: Snapshot, offset: int) -> None:
