@@ -1,14 +1,22 @@
-"""Benchmark of the aggregator on the real broker and the embedded ClickHouse engine.
+"""Benchmark of the aggregator, in the production shape by default: the real broker, the
+local ClickHouse server, `livefest up --no-simulator` with its worker processes.
 
 Publishes N synthetic snapshots over S sessions, then measures in one run:
-  - the aggregator's sustained throughput (snapshots/s written to ClickHouse),
   - a bare consumer's rate (aiokafka, the client Faust uses) reading and parsing the same
-    messages with the same model (the baseline), and the ratio of the two,
-  - freshness: time from the producer's ack to the figure showing in /v1/totals (p50, p99),
-  - the aggregator process's peak RSS.
-Prints progress, a summary, and as its last line one JSON object with the figures.
+    messages with the same model: the baseline;
+  - one aggregator worker's sustained throughput on that backlog (snapshots/s written to
+    ClickHouse) and its ratio to the baseline;
+  - where each batch's time went: the worker's stages (decode, dead_letters, write, ack,
+    and Faust's commits) in microseconds per snapshot, and what one written row costs in
+    ClickHouse: the raw insert and each materialised view on its own (write_costs.py);
+  - the API's latency under constant-rate load while the worker ingests (api_load.py);
+  - freshness: producer ack -> figure visible in /v1/totals (p50, p99);
+  - the worker process's peak RSS;
+  - the same backlog again with two workers, so scaling is measured, not assumed.
+Prints progress, one JSON line for the two-worker run, and as its last line one JSON
+object with every figure.
 
-    python bench/bench.py [--snapshots 200000] [--sessions 5000]
+    python bench/bench.py [--snapshots 200000] [--sessions 5000] [--store server|embedded]
 """
 
 import argparse
@@ -22,6 +30,7 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
@@ -29,8 +38,11 @@ from aiokafka import AIOKafkaConsumer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import api_load  # noqa: E402  (beside this script)
+from write_costs import write_costs as measure_write_costs  # noqa: E402  (beside this script)
 
 from kernel import kafka_admin  # noqa: E402
+from kernel.clickhouse import Store  # noqa: E402
+from kernel.settings import Settings  # noqa: E402
 from schemas.snapshot import Snapshot  # noqa: E402
 from services.ingest.publisher import SnapshotPublisher  # noqa: E402
 from tests.support.pipeline import Pipeline, wait_until  # noqa: E402
@@ -86,10 +98,7 @@ async def bare_consumer_rate(bootstrap: str, topic: str, expected: int) -> float
 
 
 def written(pipeline: Pipeline) -> int:
-    for line in pipeline.get("/metrics").text.splitlines():
-        if line.startswith("livefest_aggregator_batch_size_sum"):
-            return int(float(line.split()[-1]))
-    return 0
+    return int(pipeline.aggregator_metric("livefest_aggregator_batch_size_sum"))
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -97,6 +106,47 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def worker_pids(pipeline: Pipeline) -> list[int]:
+    """The aggregator worker processes (in one process, the pipeline's own)."""
+    if pipeline.store == "embedded":
+        assert pipeline.process is not None
+        return [pipeline.process.pid]
+    return [int(info["pid"]) for info in pipeline.aggregators().values()]
+
+
+STAGES = ("decode", "dead_letters", "write", "ack", "commit")
+
+
+def stage_costs(pipeline: Pipeline, snapshots: int) -> dict[str, float]:
+    """Microseconds per snapshot each stage of the batch path took, summed over the workers."""
+    return {f"stage_{stage}_us": round(pipeline.aggregator_metric("livefest_aggregator_stage_seconds_sum",
+                                                                    stage=stage) / snapshots * 1e6, 2)
+            for stage in STAGES}
+
+
+def server_store(pipeline: Pipeline) -> Store:
+    return Store(f"http://127.0.0.1:{pipeline.env['LIVEFEST_CLICKHOUSE_HTTP_PORT']}/default")
+
+
+def drain(pipeline: Pipeline, total: int, api_seconds: float | None) -> tuple[float, dict[str, float]]:
+    """Wait for the workers to write `total` snapshots from the first write on; the rate,
+    and the API's figures when `api_seconds` of load ran meanwhile."""
+    wait_until(lambda: written(pipeline) > 0, 180, "the first write")
+    first = time.perf_counter()
+    load = api_load.start(pipeline.url, api_seconds) if api_seconds else None
+    last_report = first
+    while (done := written(pipeline)) < total:
+        if time.perf_counter() - last_report > 5:
+            print(f"  written {done:,}/{total:,}", flush=True)
+            last_report = time.perf_counter()
+        if time.perf_counter() - first > 900:
+            raise SystemExit("the aggregator did not finish within 15 minutes")
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - first
+    print(f"  {total / elapsed:,.0f} snapshots/s ({elapsed:.1f} s)", flush=True)
+    return total / elapsed, api_load.figures(load) if load else {}
 
 
 def freshness(pipeline: Pipeline, samples: int) -> list[float]:
@@ -130,69 +180,92 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--freshness-samples", type=int, default=200)
     parser.add_argument("--api-seconds", type=float, default=8.0, help="API load while ingesting (bench/api_load.py)")
+    parser.add_argument("--store", choices=("server", "embedded"), default="server",
+                        help="the production shape (default), or everything in one process on the embedded engine")
     args = parser.parse_args()
     bootstrap = os.environ.get("LIVEFEST_KAFKA", "127.0.0.1:9092")
     if not kafka_admin.reachable(bootstrap):
         sys.exit(f"no Kafka broker at {bootstrap}: run `scripts/kafka-local.sh start` (make bench does)")
 
-    workdir = Path(tempfile.mkdtemp(prefix="livefest-bench-"))
-    # The aggregator runs with its default batching (LIVEFEST_BATCH_SIZE / _SECONDS).
-    pipeline = Pipeline(workdir, extra_env={"LIVEFEST_TOPIC_PARTITIONS": str(args.partitions),
-                                            "LIVEFEST_BATCH_SECONDS": os.environ.get("LIVEFEST_BATCH_SECONDS", "0.25")})
     print(f"generating {args.snapshots:,} snapshots over {args.sessions:,} sessions", flush=True)
     messages = synthetic(args.snapshots, args.sessions)
-    print(f"publishing to {pipeline.topic}", flush=True)
-    publish_rate = publish(bootstrap, pipeline.topic, messages, args.partitions)
-    print(f"  producer: {publish_rate:,.0f} msg/s", flush=True)
+    one = single_worker(args, bootstrap, messages)
+    two = two_workers(args, bootstrap, messages) if args.store == "server" else {}
+    result = {**one, **two}
+    print(f"summary: one worker {one['snapshots_per_s']:,}/s vs bare consumer {one['bare_consumer_per_s']:,}/s "
+          f"(ratio {one['ratio']}), two workers {two.get('two_workers_snapshots_per_s', '-')}/s; "
+          f"freshness p50 {one['freshness_p50_s']} s, p99 {one['freshness_p99_s']} s; "
+          f"worker peak RSS {one['peak_rss_mb']} MB")
+    print(json.dumps(result))
 
+
+def pipeline_for(args: argparse.Namespace, workers: int) -> Pipeline:
+    workdir = Path(tempfile.mkdtemp(prefix="livefest-bench-"))
+    # The aggregator runs with its default batching (LIVEFEST_BATCH_SIZE / _SECONDS).
+    env = {"LIVEFEST_TOPIC_PARTITIONS": str(args.partitions),
+           "LIVEFEST_BATCH_SECONDS": os.environ.get("LIVEFEST_BATCH_SECONDS", "0.25")}
+    return Pipeline(workdir, extra_env=env, store=args.store, workers=workers)
+
+
+def single_worker(args: argparse.Namespace, bootstrap: str, messages: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    pipeline = pipeline_for(args, workers=1)
+    print(f"publishing to {pipeline.topic}", flush=True)
+    print(f"  producer: {publish(bootstrap, pipeline.topic, messages, args.partitions):,.0f} msg/s", flush=True)
     print("baseline: bare aiokafka consumer reading + parsing the same messages", flush=True)
     bare = asyncio.run(bare_consumer_rate(bootstrap, pipeline.topic, len(messages)))
     print(f"  bare consumer: {bare:,.0f} msg/s", flush=True)
-
-    print("aggregator: starting `livefest up --no-simulator` on the backlog", flush=True)
+    print(f"one worker ({args.store}): `livefest up --no-simulator` on the backlog", flush=True)
     try:
         pipeline.start()
-        assert pipeline.process is not None
-        wait_until(lambda: written(pipeline) > 0, 120, "the first write")
-        first = time.perf_counter()
-        load = api_load.start(pipeline.url, args.api_seconds)
-        last_report = first
-        while (done := written(pipeline)) < len(messages):
-            if time.perf_counter() - last_report > 5:
-                print(f"  written {done:,}/{len(messages):,}", flush=True)
-                last_report = time.perf_counter()
-            if time.perf_counter() - first > 900:
-                raise SystemExit("aggregator did not finish within 15 minutes")
-            time.sleep(0.05)
-        elapsed = time.perf_counter() - first
-        rate = len(messages) / elapsed
-        print(f"  aggregator: {rate:,.0f} snapshots/s ({elapsed:.1f} s)", flush=True)
-        api = api_load.figures(load)
-        print(f"  api ({args.api_seconds:g} s of load from the first write, ingesting for {elapsed:.1f} s): {api}",
-              flush=True)
+        rate, api = drain(pipeline, len(messages), args.api_seconds)
+        print(f"  api under load while ingesting: {api}", flush=True)
+        stages = stage_costs(pipeline, len(messages))
+        print(f"  where a snapshot's time went (us): {stages}", flush=True)
         expected_gmv = sum(1999 * ((args.snapshots - 1 - s) // args.sessions) for s in range(args.sessions)
                            if s < args.snapshots)
         # Answers follow a write within the API's freshness (it polls the write generation).
         wait_until(lambda: pipeline.json("/v1/totals")["gmv_fen"] == expected_gmv, 5, f"gmv_fen {expected_gmv}")
-
         print(f"freshness: {args.freshness_samples} single snapshots, ack -> visible in /v1/totals", flush=True)
         latencies = freshness(pipeline, args.freshness_samples)
-        rss = peak_rss_mb(pipeline.process.pid)
+        rss = max(peak_rss_mb(pid) for pid in worker_pids(pipeline))
+        costs = write_costs(server_store(pipeline) if args.store == "server" else None, messages)
     finally:
         pipeline.close()
-    result = {
+    return {
         "snapshots_per_s": round(rate),
         "bare_consumer_per_s": round(bare),
         "ratio": round(rate / bare, 3),
         "freshness_p50_s": round(statistics.median(latencies), 3),
         "freshness_p99_s": round(percentile(latencies, 0.99), 3),
         "peak_rss_mb": round(rss, 1),
+        **stages,
+        **costs,
         **api,
     }
-    print(f"summary: aggregator {rate:,.0f}/s vs bare consumer {bare:,.0f}/s (ratio {rate / bare:.2f}); "
-          f"freshness p50 {result['freshness_p50_s']} s, p99 {result['freshness_p99_s']} s; "
-          f"peak RSS {rss:.0f} MB")
-    print(json.dumps(result))
+
+
+def write_costs(store: Store | None, messages: list[tuple[bytes, bytes]]) -> dict[str, float]:
+    if store is None:  # the embedded engine is held by the pipeline's process
+        return {}
+    print("write costs: the raw insert and each view on its own, on the same server", flush=True)
+    costs = measure_write_costs(store, messages[:100_000], Settings().batch_size)
+    print(f"  {costs}", flush=True)
+    return costs
+
+
+def two_workers(args: argparse.Namespace, bootstrap: str, messages: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    pipeline = pipeline_for(args, workers=2)
+    publish(bootstrap, pipeline.topic, messages, args.partitions)
+    print("two workers on the local ClickHouse server, the same backlog", flush=True)
+    try:
+        pipeline.start()
+        rate, _ = drain(pipeline, len(messages), None)
+        rss = max(peak_rss_mb(pid) for pid in worker_pids(pipeline))
+    finally:
+        pipeline.close()
+    line = {"two_workers_snapshots_per_s": round(rate), "two_workers_peak_rss_mb": round(rss, 1)}
+    print(json.dumps(line), flush=True)
+    return line
 
 
 if __name__ == "__main__":

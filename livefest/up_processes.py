@@ -126,7 +126,8 @@ def _start_workers(
     specs = []
     for n, name in enumerate(names):
         # Port 0 (tests): a free port per worker; otherwise consecutive ports from the setting.
-        port = _free_port() if settings.aggregator_web_port == 0 else settings.aggregator_web_port + n
+        port = _free_port(avoid=_configured_ports(settings)) if settings.aggregator_web_port == 0 \
+            else settings.aggregator_web_port + n
         metrics = f"http://127.0.0.1:{port}/metrics"
         specs.append(ChildSpec(
             name, _livefest("aggregator"), {**env, "LIVEFEST_AGGREGATOR_WEB_PORT": str(port)},
@@ -151,10 +152,19 @@ def _livefest(*args: str) -> list[str]:
     return [sys.executable, "-m", "livefest.cli", *args]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _configured_ports(settings: Settings) -> set[int]:
+    return {settings.api_port, settings.clickhouse_http_port, settings.clickhouse_tcp_port}
+
+
+def _free_port(avoid: set[int]) -> int:
+    # A port free now may still be one the settings name for a server not yet bound (the API
+    # starts after the workers): never hand that one to a worker.
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in avoid:
+            return port
 
 
 class RunFile:

@@ -1,5 +1,8 @@
 import pytest
 
+# The shared checks under tests/support assert too: rewrite them so a failure shows both sides.
+pytest.register_assert_rewrite("tests.support")
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Everything under tests/integration talks to the real broker; tests/cluster start

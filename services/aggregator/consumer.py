@@ -20,6 +20,15 @@ acknowledged in Faust's own bookkeeping, and Faust's commit loop commits from th
 is acknowledged or committed: a batch path that meets something it did not expect stops
 the worker without committing (crash-only), and the next worker starts from the last
 commit.
+
+No offset is skipped: the consumer knows, per partition, the offset it must deliver next
+(the committed offset after each assignment, then one past the last record gathered). A
+fetch that starts beyond it (a position left over from before a rebalance, say) is dropped
+and the partition re-read from there; only when the same hole is met twice in a row are the
+offsets taken to be gone from the log (retention) and passed over, loudly. A commit never
+starts beyond the committed offset (or, with nothing committed, beyond where this
+assignment started reading): Faust's own check lets one missing offset through at the head,
+and checks nothing while no offset is committed.
 """
 
 import logging
@@ -70,6 +79,14 @@ class BatchConsumer(faust_aiokafka.Consumer):
 
     halted: bool = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per partition of a batch topic: the offset to deliver next; where this assignment
+        # started reading (the floor a commit must start from); a hole met once already.
+        self._next_offset: dict[TP, int] = {}
+        self._start_offset: dict[TP, int] = {}
+        self._hole_at: dict[TP, int] = {}
+
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - needs a broker
         app: BatchApp = self.app  # type: ignore[assignment]
         pending: dict[str, _Pending] = {}
@@ -89,9 +106,8 @@ class BatchConsumer(faust_aiokafka.Consumer):
                     continue
                 if not self.flow_active:
                     # A rebalance began: what was gathered is fetched again from the
-                    # committed offsets once partitions are assigned.
+                    # committed offsets, to which recovery seeks before the flow resumes.
                     pending.clear()
-                    await self.perform_seek()
                     continue
                 await self._take(app, records or {}, active, pending)
                 await self._deliver_ready(app, pending)
@@ -116,17 +132,35 @@ class BatchConsumer(faust_aiokafka.Consumer):
             if tp.topic not in app.batch_channels:
                 await self._deliver_one_by_one(tp, fetched)
                 continue
-            last = read_offset[tp]
-            if last is not None:
-                fetched = [r for r in fetched if r.offset >= last]
-                if not fetched:
-                    continue
-                if fetched[0].offset - last > 1:
-                    # Offsets Kafka will never hand out (transaction markers, compaction):
-                    # Faust counts them as acknowledged when the commit reaches them.
-                    await self._add_gap(tp, last + 1, fetched[0].offset)
+            expected = self._next_offset.get(tp)
+            if expected is None:
+                # Nothing committed: the position auto_offset_reset chose (the log start).
+                expected = fetched[0].offset
+                self._start_offset.setdefault(tp, expected)
+            fetched = [r for r in fetched if r.offset >= expected]
+            if not fetched:
+                continue
+            if fetched[0].offset > expected and not await self._pass_hole(tp, expected, fetched[0].offset):
+                continue
+            self._hole_at.pop(tp, None)
             pending.setdefault(tp.topic, _Pending()).add(tp, fetched)
+            self._next_offset[tp] = fetched[-1].offset + 1
             read_offset[tp] = fetched[-1].offset
+
+    async def _pass_hole(self, tp: TP, expected: int, first: int) -> bool:
+        """Whether to deliver records that start at `first` when `expected` comes first."""
+        if self._hole_at.get(tp) != expected:
+            log.warning("%s: fetched from offset %d, expected %d; reading again from %d", tp, first, expected,
+                        expected)  # fmt: skip
+            self._hole_at[tp] = expected
+            await self.seek(tp, expected)
+            return False
+        # Met twice: the offsets are no longer in the log (retention, compaction, transaction
+        # markers). Count them as acknowledged when a commit reaches them.
+        log.error("%s: offsets %d..%d are not in the log; passing over them", tp, expected, first - 1)
+        self._gap[tp].addi(expected, first)
+        self._gap[tp].merge_overlaps()
+        return True
 
     async def _deliver_ready(self, app: "BatchApp", pending: dict[str, _Pending]) -> None:
         now = time.monotonic()
@@ -158,18 +192,53 @@ class BatchConsumer(faust_aiokafka.Consumer):
         if self.halted or delivery.generation != self.app.consumer_generation_id:
             return False
         for tp, records in delivery.records.items():
-            self._ack_range(tp, records[0].offset, records[-1].offset)
+            self._ack_offsets(tp, [record.offset for record in records])
         return True
 
-    def _ack_range(self, tp: TP, first: int, last: int) -> None:
+    def _ack_offsets(self, tp: TP, offsets: list[int]) -> None:
         committed = self._committed_offset[tp]
-        if committed is not None:
-            first = max(first, committed)
         index = self._acked_index[tp]
-        fresh = [offset for offset in range(first, last + 1) if offset not in index]
+        fresh = [offset for offset in offsets if offset not in index and (committed is None or offset >= committed)]
         index.update(fresh)
         self._acked[tp].extend(fresh)
         self._n_acked += len(fresh)
+
+    def _new_offset(self, tp: TP) -> int | None:
+        # Commit only from the floor on: the committed offset or, with nothing committed,
+        # where this assignment started reading.
+        acked = self._acked[tp]
+        floor = self._committed_offset[tp]
+        if floor is None:
+            floor = self._start_offset.get(tp)
+        if acked and floor is not None:
+            gaps = self._gap[tp]
+            head = min(min(acked), gaps.begin()) if gaps else min(acked)
+            if head > floor:
+                return None
+        offset: int | None = super()._new_offset(tp)
+        return offset
+
+    async def perform_seek(self) -> None:
+        """Seek to the committed offsets (Faust), and deliver from exactly there on."""
+        await super().perform_seek()
+        for tp in self.assignment():
+            committed = self._read_offset.get(tp)  # perform_seek left the committed offset here
+            self._hole_at.pop(tp, None)
+            if committed is None:
+                self._next_offset.pop(tp, None)
+                self._start_offset.pop(tp, None)
+            else:
+                self._next_offset[tp] = self._start_offset[tp] = committed
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        await super().seek(partition, offset)
+        self._next_offset[partition] = offset
+
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        for tp in revoked:
+            for positions in (self._next_offset, self._start_offset, self._hole_at):
+                positions.pop(tp, None)
+        await super().on_partitions_revoked(revoked)
 
     def halt(self, reason: BaseException) -> None:
         """Acknowledge and commit nothing more, whatever happens next in this process."""

@@ -65,7 +65,21 @@ def test_adapters_killed_and_restarted_mid_broadcast(make_pipeline, tmp_path: Pa
         assert not platforms.truth()["finished"], "the kill did not land mid-festival"
         time.sleep(2)
         platforms.adapters.start()
-        assert_api_equals_truth(pipeline, platforms)
+        # Exact on what reached Kafka; and what reached Kafka ends where the platforms did:
+        # only gauges seen solely in a poll the kill interrupted may be missing.
+        delivered = assert_api_equals_truth(pipeline, platforms, truth_of=platforms.delivered_truth)
+        served = platforms.truth()
+        assert delivered["totals"] == served["totals"]
+        assert delivered["counties"] == served["counties"] and delivered["platforms"] == served["platforms"]
+        assert [s["session_id"] for s in delivered["sessions"]] == [s["session_id"] for s in served["sessions"]]
+        for got, handed_out in zip(delivered["sessions"], served["sessions"], strict=True):
+            gauges = ("peak_viewers_online", "products_listed_max", "categories", "first_observed_at")
+            assert {k: v for k, v in got.items() if k not in gauges} == \
+                {k: v for k, v in handed_out.items() if k not in gauges}, got["session_id"]
+            assert got["peak_viewers_online"] <= handed_out["peak_viewers_online"]
+            assert got["products_listed_max"] <= handed_out["products_listed_max"]
+            assert set(got["categories"]) <= set(handed_out["categories"])
+            assert got["first_observed_at"] >= handed_out["first_observed_at"]
         assert platforms.topic_reads() == {s["special"]: s["reads"] for s in platforms.truth()["specials"]}
     finally:
         platforms.close()
@@ -108,8 +122,7 @@ def test_broker_away_during_polling_loses_nothing(private_broker: PrivateBroker,
         assert platforms.truth()["totals"] != away["totals"], "nothing happened while the broker was away"
         wait_until(lambda: _metric(platforms, "livefest_ingest_delivery_failures_total") > 0, 20, "a failed delivery")
         private_broker.run("start")
-        if pipeline.process is not None and pipeline.process.poll() is not None:
-            pipeline.start()  # the aggregator may give up on a vanished broker; its state is durable
+        assert pipeline.process is not None and pipeline.process.poll() is None, "the pipeline died with the broker"
         wait_until(lambda: httpx.get(f"{pipeline.url}/healthz", timeout=2).status_code == 200, 60, "the API")
         assert_api_equals_truth(pipeline, platforms, timeout_s=90)
         assert _metric(platforms, "livefest_ingest_spool_depth") == 0

@@ -32,10 +32,23 @@ KAFKA = os.environ.get("LIVEFEST_KAFKA", "127.0.0.1:9092")
 LIVEFEST = Path(sys.executable).with_name("livefest")
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port free now and never handed out before in this test process.
+
+    The port is released before its server binds it, and the kernel may offer the same
+    port to the next bind: a run once got one port for both its API and its ClickHouse
+    server. Remembering what was handed out keeps one process's servers apart.
+    """
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str, every_s: float = 0.2) -> Any:
@@ -66,13 +79,14 @@ class Pipeline:
         args: tuple[str, ...] = ("up", "--no-simulator"),
         kafka: str = KAFKA,
         store: str = "embedded",
+        workers: int = WORKERS,
     ) -> None:
         assert store in (*STORES, "external"), store
         tag = uuid.uuid4().hex[:10]
         self.tag = tag
         self.kafka = kafka
         self.store = store
-        self.args = args if store == "embedded" else (*args, "--workers", str(WORKERS))
+        self.args = args if store == "embedded" else (*args, "--workers", str(workers))
         self.workdir = workdir
         self.data_dir = workdir / "data"
         self.topic = f"livefest.snapshots.v1.test-{tag}"

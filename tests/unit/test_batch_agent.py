@@ -128,3 +128,33 @@ async def test_an_unexpected_error_halts_and_acknowledges_nothing():
     with pytest.raises(RuntimeError):
         await agent.run(stream())  # type: ignore[arg-type]
     assert journal == ["halt", "crash"]  # once, though both the write and the loop see it
+
+
+async def test_a_stop_while_dead_letters_are_published_acknowledges_nothing():
+    # The worker is stopped (its agent task cancelled) while the broker has not yet
+    # acknowledged a dead letter: neither the write nor the acknowledgement may follow.
+    journal = Journal()
+    publishing = asyncio.Event()
+
+    class SlowTopic(FakeTopic):
+        async def send(self, key: bytes | None, value: bytes) -> "asyncio.Future[None]":
+            publishing.set()
+            await asyncio.sleep(3600)
+            return await super().send(key, value)
+
+    def write(store: Any, rows: Any, metrics: Any) -> Written:
+        journal.append(f"write {len(rows)}")
+        return Written({})
+
+    agent = aggregator(journal, write)
+    agent.dead_letters = SlowTopic(journal)  # type: ignore[assignment]
+
+    async def stream() -> Any:
+        yield delivery([GOOD[0], b"{nope"])
+
+    task = asyncio.ensure_future(agent.run(stream()))  # type: ignore[arg-type]
+    await asyncio.wait_for(publishing.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert journal == [], "a batch was written or acknowledged after its worker was stopped"
