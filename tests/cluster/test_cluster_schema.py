@@ -1,7 +1,7 @@
 """Migrations on a two-shard cluster: applied to every node and recorded on every node,
 never to one node only; a node that is down stops them before anything changes; a
-single-server command refuses a cluster's database; a later migration's backfill fills
-every shard."""
+single-server command refuses a cluster's database; a reader refuses while any node lacks
+a migration, and applies none; a later migration's backfill fills every shard."""
 
 from datetime import UTC, datetime
 
@@ -12,7 +12,7 @@ from kernel.cluster import ClusterError
 from kernel.cluster_migrate import migrate_cluster
 from kernel.layout import Layout, LayoutMismatch, check
 from kernel.migrate import available, migrate
-from kernel.store_access import NoData, check_schema
+from kernel.store_access import NoData, check_schema, open_for_reading
 from kernel.store_target import Kind, StoreTarget
 from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
 from tests.cluster.conftest import node_store, plain_store
@@ -55,6 +55,18 @@ def test_single_server_commands_refuse_a_cluster_database(cluster: LocalCluster,
     with pytest.raises(NoData, match=f"LIVEFEST_CLICKHOUSE_CLUSTER={NAME}"):
         check_schema(one_node, target)
     check_schema(store, StoreTarget(Kind.EXTERNAL, cluster.nodes[0].url, store.database, "test", cluster=NAME))
+
+
+def test_readers_refuse_while_one_node_lacks_a_migration_and_never_apply_it(cluster: LocalCluster, store: Store):
+    # `report`, `status` and reconcile's reading side open the store so: the schema version
+    # of a cluster is the oldest of its nodes', and a reader migrates nothing.
+    second = plain_store(cluster, store.database, 1)
+    second.command("DELETE FROM schema_migrations WHERE version = 7")
+    target = StoreTarget(Kind.EXTERNAL, cluster.nodes[0].url, store.database, "test", cluster=NAME)
+    with pytest.raises(NoData, match="schema version 6, this code needs 7: run `livefest migrate`"):
+        open_for_reading(target, need_snapshots=False)
+    assert second.rows("SELECT max(version) FROM schema_migrations") == [(6,)]
+    assert plain_store(cluster, store.database, 0).rows("SELECT max(version) FROM schema_migrations") == [(7,)]
 
 
 def test_a_fresh_cluster_is_not_created_implicitly(cluster: LocalCluster, empty_database: str):
