@@ -55,19 +55,36 @@ class Connections:
     async def get(self, path: str, timeout_s: float) -> int:
         """The response's status (0 when the connection failed)."""
         async with self._slots:
+            if not self._idle.empty():
+                status = await self._ask(self._idle.get_nowait(), path, timeout_s)
+                if status is not None:
+                    return status
+                # The server closed this keep-alive connection while it sat idle (uvicorn
+                # does after 5 s): as HTTP clients do for a GET, ask again on a new one.
             try:
-                reader, writer = self._idle.get_nowait()
-            except asyncio.QueueEmpty:
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-            try:
-                request = f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode()
-                writer.write(request)
-                status = await asyncio.wait_for(_response(reader), timeout_s)
-            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-                writer.close()
+                connection = await asyncio.open_connection(self.host, self.port)
+            except OSError:
                 return 0
-            self._idle.put_nowait((reader, writer))
-            return status
+            return await self._ask(connection, path, timeout_s) or 0
+
+    async def _ask(self, connection: tuple[asyncio.StreamReader, asyncio.StreamWriter], path: str,
+                   timeout_s: float) -> int | None:
+        """The status; None when the connection was closed before any answer; 0 on another failure."""
+        reader, writer = connection
+        try:
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
+            status = await asyncio.wait_for(_response(reader), timeout_s)
+        except asyncio.IncompleteReadError as exc:
+            writer.close()
+            return None if not exc.partial else 0
+        except ConnectionError:
+            writer.close()
+            return None
+        except (TimeoutError, OSError, ValueError):
+            writer.close()
+            return 0
+        self._idle.put_nowait(connection)
+        return status
 
     def close(self) -> None:
         while not self._idle.empty():
