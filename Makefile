@@ -4,17 +4,43 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-unit bench broker-start broker-stop clickhouse-start clickhouse-stop lint clean
+# Pinned: every package at the version and hashes of the lock files (requirements.lock for
+# the services, as the Dockerfile installs them; requirements-dev.lock adds the tools).
+LOCK     := requirements.lock
+DEV_LOCK := requirements-dev.lock
 
-install: $(STAMP)
+.PHONY: install run test test-unit bench broker-start broker-stop clickhouse-start clickhouse-stop lint lock audit clean
+
+SCREEN := services/api/screen
+ECHARTS := $(SCREEN)/node_modules/.package-lock.json
+
+install: $(STAMP) $(ECHARTS)
 	@scripts/kafka-local.sh install
 	@scripts/install-prometheus.sh
+	@scripts/install-browser.sh
 
-$(STAMP): pyproject.toml
+# The big screen's chart library (Apache ECharts), exactly as pinned by the lock file; the
+# API serves it from there (no CDN: the venue may be offline).
+$(ECHARTS): $(SCREEN)/package-lock.json
+	npm ci --prefix $(SCREEN) --no-audit --no-fund --loglevel=error
+
+$(STAMP): pyproject.toml $(LOCK) $(DEV_LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install -q --no-deps -e .
 	@touch $(STAMP)
+
+# After changing the dependencies in pyproject.toml: re-resolve both lock files (the dev
+# one constrained by the services' one, so both pin the same versions), then `make install`.
+lock:
+	@test -x $(BIN)/uv || { echo "run make install first (uv comes with the dev tools)"; exit 1; }
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -c $(LOCK) \
+		--quiet -o $(DEV_LOCK)
+
+# Known vulnerabilities in exactly what the lock files pin (asks PyPI's advisory data).
+audit: install
+	$(BIN)/pip-audit --require-hashes --disable-pip --progress-spinner off -r $(LOCK) -r $(DEV_LOCK)
 
 # The main job: broker, local ClickHouse server, migrations, aggregator workers, API and a
 # simulated festival evening, as separate supervised processes (README: "Running it").
@@ -53,4 +79,4 @@ lint: install
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) .livefest .pytest_cache
+	rm -rf $(VENV) .livefest .pytest_cache $(SCREEN)/node_modules

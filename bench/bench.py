@@ -41,7 +41,10 @@ import api_load  # noqa: E402  (beside this script)
 from write_costs import write_costs as measure_write_costs  # noqa: E402  (beside this script)
 
 from kernel import kafka_admin  # noqa: E402
+from kernel.chserver import credentials  # noqa: E402
 from kernel.clickhouse import Store  # noqa: E402
+from kernel.clickhouse_roles import Role  # noqa: E402
+from kernel.kafka_security import KafkaAccess  # noqa: E402
 from kernel.settings import Settings  # noqa: E402
 from schemas.snapshot import Snapshot  # noqa: E402
 from services.ingest.publisher import SnapshotPublisher  # noqa: E402
@@ -64,9 +67,9 @@ def synthetic(n: int, sessions: int) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def publish(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]], partitions: int) -> float:
-    kafka_admin.ensure_topics(bootstrap, {topic: partitions}, configs={topic: kafka_admin.INBOUND})
-    publisher = SnapshotPublisher(bootstrap, topic, linger_ms=20)
+def publish(kafka: KafkaAccess, topic: str, messages: list[tuple[bytes, bytes]], partitions: int) -> float:
+    kafka_admin.ensure_topics(kafka, {topic: partitions}, configs={topic: kafka_admin.INBOUND})
+    publisher = SnapshotPublisher(kafka, topic, linger_ms=20)
     started = time.perf_counter()
     for i, (key, value) in enumerate(messages):
         publisher.publish_raw(key, value)
@@ -77,8 +80,8 @@ def publish(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]], par
     return len(messages) / (time.perf_counter() - started)
 
 
-async def bare_consumer_rate(bootstrap: str, topic: str, expected: int) -> float:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"bench-bare-{uuid.uuid4().hex[:8]}",
+async def bare_consumer_rate(kafka: KafkaAccess, topic: str, expected: int) -> float:
+    consumer = AIOKafkaConsumer(topic, **kafka.aiokafka(), group_id=f"bench-bare-{uuid.uuid4().hex[:8]}",
                                 auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     seen, started = 0, None
@@ -127,7 +130,11 @@ def stage_costs(pipeline: Pipeline, snapshots: int) -> dict[str, float]:
 
 
 def server_store(pipeline: Pipeline) -> Store:
-    return Store(f"http://127.0.0.1:{pipeline.env['LIVEFEST_CLICKHOUSE_HTTP_PORT']}/default")
+    """The pipeline's local server as livefest_admin (write costs create and drop scratch
+    databases), with the password `livefest up` generated into its data directory."""
+    password = credentials.passwords(pipeline.data_dir, {})[Role.ADMIN]
+    return Store(f"http://127.0.0.1:{pipeline.env['LIVEFEST_CLICKHOUSE_HTTP_PORT']}/default", user=Role.ADMIN.user,
+                 password=password)
 
 
 def drain(pipeline: Pipeline, total: int, api_seconds: float | None) -> tuple[float, dict[str, float]]:
@@ -183,14 +190,15 @@ def main() -> None:
     parser.add_argument("--store", choices=("server", "embedded"), default="server",
                         help="the production shape (default), or everything in one process on the embedded engine")
     args = parser.parse_args()
-    bootstrap = os.environ.get("LIVEFEST_KAFKA", "127.0.0.1:9092")
+    kafka = Settings().kafka_access  # LIVEFEST_KAFKA and its TLS/SASL settings, as the services read them
+    bootstrap = kafka.bootstrap
     if not kafka_admin.reachable(bootstrap):
         sys.exit(f"no Kafka broker at {bootstrap}: run `scripts/kafka-local.sh start` (make bench does)")
 
     print(f"generating {args.snapshots:,} snapshots over {args.sessions:,} sessions", flush=True)
     messages = synthetic(args.snapshots, args.sessions)
-    one = single_worker(args, bootstrap, messages)
-    two = two_workers(args, bootstrap, messages) if args.store == "server" else {}
+    one = single_worker(args, kafka, messages)
+    two = two_workers(args, kafka, messages) if args.store == "server" else {}
     result = {**one, **two}
     print(f"summary: one worker {one['snapshots_per_s']:,}/s vs bare consumer {one['bare_consumer_per_s']:,}/s "
           f"(ratio {one['ratio']}), two workers {two.get('two_workers_snapshots_per_s', '-')}/s; "
@@ -207,12 +215,12 @@ def pipeline_for(args: argparse.Namespace, workers: int) -> Pipeline:
     return Pipeline(workdir, extra_env=env, store=args.store, workers=workers)
 
 
-def single_worker(args: argparse.Namespace, bootstrap: str, messages: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+def single_worker(args: argparse.Namespace, kafka: KafkaAccess, messages: list[tuple[bytes, bytes]]) -> dict[str, Any]:
     pipeline = pipeline_for(args, workers=1)
     print(f"publishing to {pipeline.topic}", flush=True)
-    print(f"  producer: {publish(bootstrap, pipeline.topic, messages, args.partitions):,.0f} msg/s", flush=True)
+    print(f"  producer: {publish(kafka, pipeline.topic, messages, args.partitions):,.0f} msg/s", flush=True)
     print("baseline: bare aiokafka consumer reading + parsing the same messages", flush=True)
-    bare = asyncio.run(bare_consumer_rate(bootstrap, pipeline.topic, len(messages)))
+    bare = asyncio.run(bare_consumer_rate(kafka, pipeline.topic, len(messages)))
     print(f"  bare consumer: {bare:,.0f} msg/s", flush=True)
     print(f"one worker ({args.store}): `livefest up --no-simulator` on the backlog", flush=True)
     try:
@@ -253,9 +261,9 @@ def write_costs(store: Store | None, messages: list[tuple[bytes, bytes]]) -> dic
     return costs
 
 
-def two_workers(args: argparse.Namespace, bootstrap: str, messages: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+def two_workers(args: argparse.Namespace, kafka: KafkaAccess, messages: list[tuple[bytes, bytes]]) -> dict[str, Any]:
     pipeline = pipeline_for(args, workers=2)
-    publish(bootstrap, pipeline.topic, messages, args.partitions)
+    publish(kafka, pipeline.topic, messages, args.partitions)
     print("two workers on the local ClickHouse server, the same backlog", flush=True)
     try:
         pipeline.start()

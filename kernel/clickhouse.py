@@ -29,6 +29,7 @@ import clickhouse_connect
 from clickhouse_connect.driver import httputil
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
+from pydantic import SecretStr
 from tenacity import (
     retry,
     retry_if_exception_type,
@@ -220,12 +221,22 @@ class Store:
     and schema changes act on every node (kernel/cluster.py, kernel/layout.py)."""
 
     def __init__(
-        self, dsn: str, *, cluster: str | None = None, query_timeout_s: float = 30.0, pool_size: int = 8,
+        self,
+        dsn: str,
+        *,
+        cluster: str | None = None,
+        user: str | None = None,
+        password: SecretStr | None = None,
+        query_timeout_s: float = 30.0,
+        pool_size: int = 8,
         connect_timeout_s: float = 5.0,
     ) -> None:
+        """`user`/`password` win over the DSN's own (a server only; the embedded engine has no users)."""
         self.dsn = dsn
         self.cluster = cluster
         self.embedded = dsn.startswith("chdb:")
+        self._user = user
+        self._password = password
         self._query_timeout_s = query_timeout_s
         self._connect_timeout_s = connect_timeout_s
         self._settings: dict[str, Any] = {}
@@ -246,6 +257,8 @@ class Store:
                 return clickhouse_connect.get_client(dsn=self.dsn)
             return clickhouse_connect.get_client(
                 dsn=self.dsn,
+                username=self._user,
+                password=self._password.get_secret_value() if self._password is not None else "",
                 connect_timeout=min(self._connect_timeout_s, timeout_s),
                 send_receive_timeout=timeout_s,
                 autogenerate_session_id=False,
@@ -271,6 +284,11 @@ class Store:
         view = copy.copy(self)
         view.database = database
         return view
+
+    def elsewhere(self, dsn: str) -> "Store":
+        """Another server (a node of the same cluster) with this store's cluster, user, password and timeouts."""
+        return Store(dsn, cluster=self.cluster, user=self._user, password=self._password,
+                     query_timeout_s=self._query_timeout_s, connect_timeout_s=self._connect_timeout_s)  # fmt: skip
 
     def reader(self, limits: ReadLimits, pool_size: int = 8) -> "Store":
         """A read-only view with its own pool (so readers never hold a writer's

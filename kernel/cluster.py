@@ -4,10 +4,12 @@ Reads and the aggregator's writes go through one node (the `Distributed` tables 
 shards), but DDL acts on the node that runs it only, and a cluster without Keeper has no
 `ON CLUSTER`. So `migrate` and `rebuild` connect to every node themselves: the nodes are
 the connected node's `<remote_servers>` entry for LIVEFEST_CLICKHOUSE_CLUSTER
-(`system.clusters`), and each node's HTTP port is asked of the node itself (through
-`remote()`, which uses the cluster's native port). Every node is reached with the
-connected DSN's scheme, user and password (a cluster shares its users). A node that does
-not answer is a `ClusterError`: nothing is changed on some nodes only.
+(`system.clusters`), and each node's HTTP port is asked of the node itself, through the
+cluster (`clusterAllReplicas`, which numbers the nodes in `system.clusters`' order, over
+the cluster's native port and with its credentials: its interserver `<secret>` passes the
+asking user on, where `remote()` would log in as `default`). Every node is reached with
+the connected store's scheme, user and password (a cluster shares its users). A node
+that does not answer is a `ClusterError`: nothing is changed on some nodes only.
 """
 
 from dataclasses import dataclass
@@ -20,7 +22,11 @@ NODES_SQL = """
     SELECT shard_num, replica_num, host_name, port FROM system.clusters
     WHERE cluster = {cluster:String} ORDER BY shard_num, replica_num
 """
-HTTP_PORT_SQL = "SELECT getServerPort({listener:String}) FROM remote({address:String}, system.one)"
+# Each node's HTTP port, by its place in NODES_SQL's order; a node that is down is left out.
+HTTP_PORTS_SQL = """
+    SELECT _shard_num, getServerPort({listener:String}) FROM clusterAllReplicas({cluster:String}, system.one)
+    SETTINGS skip_unavailable_shards = 1
+"""
 
 
 class ClusterError(RuntimeError):
@@ -46,8 +52,15 @@ def nodes(store: Store, *, create_database: bool = False) -> list[Node]:
     if not rows:
         raise ClusterError(f"ClickHouse at {redact(store.dsn)} has no cluster {store.cluster} in its <remote_servers>: "
                            "check LIVEFEST_CLICKHOUSE_CLUSTER and the servers' configuration")  # fmt: skip
-    return [_connect(server, store.database, int(shard), int(replica), host, int(port), create_database)
-            for shard, replica, host, port in rows]  # fmt: skip
+    listener = "https_port" if urlsplit(store.dsn).scheme == "https" else "http_port"
+    try:
+        ports = {int(n): int(port) for n, port in server.rows(HTTP_PORTS_SQL, {"listener": listener,
+                                                                             "cluster": store.cluster})}
+    except (StoreUnavailable, StoreError) as exc:
+        raise ClusterError(f"the nodes of cluster {store.cluster} do not answer through {redact(store.dsn)} "
+                           f"({str(exc).splitlines()[0][:300]}): start them, or fix <remote_servers>") from exc
+    return [_connect(server, store.database, int(shard), int(replica), host, int(port), ports.get(n), create_database)
+            for n, (shard, replica, host, port) in enumerate(rows, 1)]  # fmt: skip
 
 
 def one_per_shard(every: list[Node]) -> list[Node]:
@@ -56,16 +69,16 @@ def one_per_shard(every: list[Node]) -> list[Node]:
 
 
 def _connect(store: Store, database: str, shard: int, replica: int, host: str, port: int,
-             create_database: bool) -> Node:
+             http_port: int | None, create_database: bool) -> Node:
     address = f"{host}:{port}"
     parts = urlsplit(store.dsn)
-    listener = "https_port" if parts.scheme == "https" else "http_port"
     try:
-        http_port = int(store.rows(HTTP_PORT_SQL, {"listener": listener, "address": address})[0][0])
+        if http_port is None:
+            raise StoreUnavailable("it did not answer through the cluster")
         credentials = parts.netloc.rpartition("@")[0]
         dsn = urlunsplit(parts._replace(netloc=f"{credentials}@{host}:{http_port}" if credentials
                                         else f"{host}:{http_port}"))  # fmt: skip
-        server = Store(dsn, cluster=store.cluster)
+        server = store.elsewhere(dsn)
         server.rows("SELECT 1")
         if create_database:
             server.command(f"CREATE DATABASE IF NOT EXISTS {quote(database)}")

@@ -8,6 +8,8 @@ from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from kernel import kafka_clients
+from kernel.kafka_security import KafkaAccess
 from kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -19,23 +21,26 @@ START_HINT = "start the local broker with `scripts/kafka-local.sh start` (or `ma
 INBOUND = {"message.timestamp.type": "LogAppendTime"}
 
 
+# How long `require` waits for the broker to accept our credentials (it answers in milliseconds).
+CREDENTIALS_CHECK_MS = 10_000
+
+
 class BrokerUnavailable(RuntimeError):
     pass
 
 
-def admin(bootstrap: str, timeout_s: float = 30.0) -> KafkaAdminClient:
-    """An admin client, waiting up to `timeout_s` for the broker to accept connections."""
+def admin(kafka: KafkaAccess, timeout_s: float = 30.0) -> KafkaAdminClient:
+    """An admin client, waiting up to `timeout_s` for the broker to accept connections.
+    KafkaAuthFailed (one line) when the broker refuses the credentials."""
     deadline = time.monotonic() + timeout_s
-    while not reachable(bootstrap):
+    while not reachable(kafka.bootstrap):
         if time.monotonic() >= deadline:
-            raise BrokerUnavailable(f"LIVEFEST_KAFKA={bootstrap} is unreachable: {START_HINT}")
+            raise BrokerUnavailable(f"{kafka.describe()} is unreachable: {START_HINT}")
         time.sleep(0.5)
     try:
-        return KafkaAdminClient(bootstrap_servers=bootstrap.split(","), request_timeout_ms=10_000)
+        return kafka_clients.admin(kafka, request_timeout_ms=10_000)
     except KafkaError as exc:
-        raise BrokerUnavailable(
-            f"LIVEFEST_KAFKA={bootstrap} did not answer ({exc}): {START_HINT}"
-        ) from exc
+        raise BrokerUnavailable(f"{kafka.describe()} did not answer ({exc}): {START_HINT}") from exc
 
 
 def reachable(bootstrap: str, timeout_s: float = 1.0) -> bool:
@@ -50,15 +55,18 @@ def reachable(bootstrap: str, timeout_s: float = 1.0) -> bool:
     return False
 
 
-def require(bootstrap: str) -> None:
+def require(kafka: KafkaAccess) -> None:
     """Fail at once, naming the setting, when no bootstrap server accepts a connection
-    (instead of a client's long bootstrap timeout)."""
-    if not reachable(bootstrap):
-        raise BrokerUnavailable(f"LIVEFEST_KAFKA={bootstrap} is unreachable: {START_HINT}")
+    (instead of a client's long bootstrap timeout); with TLS or SASL configured, also when
+    the broker refuses the credentials (KafkaAuthFailed, one line)."""
+    if not reachable(kafka.bootstrap):
+        raise BrokerUnavailable(f"{kafka.describe()} is unreachable: {START_HINT}")
+    if kafka.security_protocol != "PLAINTEXT":
+        kafka_clients.admin(kafka, bootstrap_timeout_ms=CREDENTIALS_CHECK_MS).close()
 
 
 def ensure_topics(
-    bootstrap: str,
+    kafka: KafkaAccess,
     partitions: dict[str, int],
     timeout_s: float = 30.0,
     configs: dict[str, dict[str, str]] | None = None,
@@ -66,7 +74,7 @@ def ensure_topics(
     """Create the topics that do not exist yet, with the given partition counts and configs;
     existing topics get the given configs set where they differ (other settings untouched)."""
     configs = configs or {}
-    client = admin(bootstrap, timeout_s)
+    client = admin(kafka, timeout_s)
     try:
         existing = set(client.list_topics())
         missing = [
@@ -88,7 +96,7 @@ def ensure_topics(
 def ensure_pipeline_topics(settings: Settings, timeout_s: float = 30.0) -> None:
     """Every topic the pipeline reads or writes, the inbound ones with the broker's clock."""
     ensure_topics(
-        settings.kafka,
+        settings.kafka_access,
         {
             settings.snapshot_topic: settings.topic_partitions,
             settings.dlq_topic: 1,

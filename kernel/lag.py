@@ -9,11 +9,13 @@ so measuring never triggers a rebalance.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from kernel import kafka_clients
 from kernel.kafka_admin import START_HINT, BrokerUnavailable
+from kernel.kafka_security import KafkaAccess
 
 
 @dataclass(frozen=True)
@@ -39,16 +41,16 @@ class PartitionOffsets:
 class OffsetReader:
     """A kafka-python consumer used only for offset look-ups (never subscribes, never commits)."""
 
-    def __init__(self, bootstrap: str, group: str | None = None, timeout_s: float = 10.0) -> None:
+    def __init__(self, kafka: KafkaAccess, group: str | None = None, timeout_s: float = 10.0) -> None:
         try:
-            self._consumer = KafkaConsumer(
-                bootstrap_servers=bootstrap.split(","),
+            self._consumer = kafka_clients.consumer(
+                kafka,
                 group_id=group,
                 enable_auto_commit=False,
                 request_timeout_ms=int(timeout_s * 1000) + 1000,
             )
         except KafkaError as exc:
-            raise BrokerUnavailable(f"LIVEFEST_KAFKA={bootstrap} did not answer ({exc}): {START_HINT}") from exc
+            raise BrokerUnavailable(f"{kafka.describe()} did not answer ({exc}): {START_HINT}") from exc
         self.group = group
 
     def partitions(self, topic: str) -> list[int]:
@@ -84,12 +86,12 @@ def total_held(offsets: Iterable[PartitionOffsets]) -> int:
     return sum(o.held for o in offsets)
 
 
-def move_group_to_end(bootstrap: str, group: str, topics: Iterable[str]) -> int:
+def move_group_to_end(kafka: KafkaAccess, group: str, topics: Iterable[str]) -> int:
     """Commit `group`'s offsets at the current end of every partition of `topics`; returns
     how many messages the group thereby skips. Only for a group with no running member
     (the broker refuses the commit otherwise): `livefest up` uses it so that a simulated
     festival starts on what it publishes itself, not on what an earlier run left unread."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group, enable_auto_commit=False)
+    consumer = kafka_clients.consumer(kafka, group_id=group, enable_auto_commit=False)
     try:
         skipped = 0
         for topic in topics:

@@ -25,14 +25,14 @@ class NoData(RuntimeError):
 
 def connect(target: StoreTarget, **timeouts: float) -> Store:
     """The server (or engine) of `target`, working in its database; creates nothing."""
-    return Store(target.server_dsn, cluster=target.cluster, **timeouts).in_database(target.database)
+    return server(target, **timeouts).in_database(target.database)
 
 
 def open_for_writing(target: StoreTarget, **timeouts: float) -> Store:
     """The store with its database created when missing (the caller migrates)."""
     if target.embedded and target.data_path is not None:
         target.data_path.mkdir(parents=True, exist_ok=True)
-    store = Store(target.server_dsn, cluster=target.cluster, **timeouts)
+    store = server(target, **timeouts)
     store.command(f"CREATE DATABASE IF NOT EXISTS {quote(target.database)}")
     return store.in_database(target.database)
 
@@ -45,11 +45,11 @@ def open_for_reading(target: StoreTarget, *, need_snapshots: bool = True, **time
             "pipeline's data directory? Run the command where `livefest up` runs, set LIVEFEST_DATA_DIR, "
             "or set LIVEFEST_CLICKHOUSE to the ClickHouse server"
         )
-    server = Store(target.server_dsn, cluster=target.cluster, **timeouts)
-    if not server.rows("SELECT count() FROM system.databases WHERE name = {d:String}", {"d": target.database})[0][0]:
+    found = server(target, **timeouts)
+    if not found.rows("SELECT count() FROM system.databases WHERE name = {d:String}", {"d": target.database})[0][0]:
         raise NoData(f"{target.describe()}: the database does not exist. Run `livefest up` or `livefest migrate` "
                      "first, or point LIVEFEST_CLICKHOUSE / LIVEFEST_DATA_DIR at the pipeline's store")  # fmt: skip
-    store = server.in_database(target.database)
+    store = found.in_database(target.database)
     check_schema(store, target)
     if need_snapshots and not store.rows(HAS_SNAPSHOTS_SQL)[0][0]:
         raise NoData(
@@ -57,6 +57,11 @@ def open_for_reading(target: StoreTarget, *, need_snapshots: bool = True, **time
             "(`livefest up`), and is this the right database?"
         )
     return store
+
+
+def server(target: StoreTarget, **timeouts: float) -> Store:
+    """The server (or engine) of `target`, as its user, in no particular database."""
+    return Store(target.server_dsn, cluster=target.cluster, user=target.user, password=target.password, **timeouts)
 
 
 def check_schema(store: Store, target: StoreTarget) -> None:

@@ -28,15 +28,16 @@ def user_error(exc: Exception) -> str | None:
     from kernel.clickhouse import EngineInUse, StoreError, StoreUnavailable
     from kernel.cluster import ClusterError
     from kernel.kafka_admin import START_HINT, BrokerUnavailable
+    from kernel.kafka_clients import KafkaAuthFailed
     from kernel.layout import LayoutMismatch
+    from kernel.settings import explain
     from kernel.store_access import NoData
     from livefest.rebuild import RebuildError
     from services.ingest.publisher import BrokerUnreachable
 
     settings = _settings_or_none()
     if isinstance(exc, ValidationError):
-        return "; ".join(f"LIVEFEST_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}"
-                         for e in exc.errors())
+        return explain(exc)  # never the value of a secret
     if isinstance(exc, NoData | EngineInUse | ClusterError | LayoutMismatch | RebuildError):
         return str(exc)  # it names the store (or node) and what to do
     if isinstance(exc, StoreUnavailable):
@@ -44,10 +45,10 @@ def user_error(exc: Exception) -> str | None:
                 "(`livefest clickhouse start`, `livefest up`) or point LIVEFEST_CLICKHOUSE at one")
     if isinstance(exc, StoreError):
         return f"ClickHouse refused the query ({exc}); is the schema migrated? Run `livefest migrate`"
-    if isinstance(exc, BrokerUnavailable | BrokerUnreachable):
+    if isinstance(exc, BrokerUnavailable | BrokerUnreachable | KafkaAuthFailed):
         return str(exc)
     if isinstance(exc, KafkaError):
-        kafka = f"LIVEFEST_KAFKA={settings.kafka if settings else '?'}"
+        kafka = settings.kafka_access.describe() if settings else "LIVEFEST_KAFKA=?"
         if isinstance(exc, KafkaTimeoutError):
             return f"{kafka} did not answer in time ({exc}): {START_HINT}"
         return f"Kafka at {kafka} failed ({exc}); is the broker up? See `livefest status`"
@@ -61,8 +62,8 @@ def _store_name(settings: "Settings | None") -> str:
 
     if settings is None:
         return "LIVEFEST_CLICKHOUSE"
-    if settings.clickhouse:
-        return f"LIVEFEST_CLICKHOUSE={redact(settings.clickhouse)}"
+    if settings.clickhouse_dsn:
+        return f"LIVEFEST_CLICKHOUSE={redact(settings.clickhouse_dsn)}"
     return resolve(settings).describe()
 
 
@@ -208,12 +209,13 @@ def migrate(cluster: str | None, no_replication: bool) -> None:
 
         sys.stdout.write(cluster_ddl(cluster, replicated=not no_replication))
         return
+    from kernel.clickhouse_roles import Role
     from kernel.cluster_migrate import migrate_cluster
     from kernel.migrate import migrate as run_migrate
     from kernel.store_access import open_for_writing
     from kernel.store_target import resolve
 
-    target = resolve(get_settings())
+    target = resolve(get_settings(), role=Role.ADMIN)
     if no_replication and not target.cluster:
         raise click.UsageError("--no-replication needs --print-cluster-ddl or LIVEFEST_CLICKHOUSE_CLUSTER")
     store = open_for_writing(target)
@@ -230,6 +232,7 @@ def aggregator() -> None:
     from prometheus_client import start_http_server
 
     from kernel import kafka_admin
+    from kernel.clickhouse_roles import Role
     from kernel.store_access import connect
     from kernel.store_target import resolve
     from services.aggregator import worker
@@ -238,8 +241,8 @@ def aggregator() -> None:
     # Before Faust subscribes (and might create them bare): the inbound topics must carry
     # the broker's clock, which bounds event time.
     kafka_admin.ensure_pipeline_topics(settings)
-    start_http_server(settings.aggregator_web_port)
-    worker.run(worker.build(settings, connect(resolve(settings))))
+    start_http_server(settings.aggregator_web_port, addr=settings.aggregator_web_host)
+    worker.run(worker.build(settings, connect(resolve(settings, role=Role.WRITER))))
 
 
 @main.command()
@@ -250,12 +253,20 @@ def api() -> None:
     from kernel.store_access import connect
     from kernel.store_target import resolve
     from services.api.main import create_app
+    from services.api.server import Server
 
     settings = get_settings()
     # Bounded waits: with ClickHouse away, requests answer 503 quickly instead of hanging.
     store = connect(resolve(settings), query_timeout_s=settings.api_clickhouse_timeout_seconds, connect_timeout_s=2)
     app = create_app(settings, store)
-    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)  # livefest's log format
+    # As uvicorn.run, with the server that ends the big screens' streams when it stops.
+    server = Server(uvicorn.Config(app, host=settings.api_host, port=settings.api_port, log_config=None))
+    try:
+        server.run()  # SIGTERM/SIGINT stop it (uvicorn raises the signal again once stopped)
+    except KeyboardInterrupt:
+        pass
+    if not server.started:
+        sys.exit(3)  # as uvicorn.run: the port in use, say (it logged why)
 
 
 @main.command()
@@ -280,9 +291,9 @@ def replay(speed: float, rooms: int, hours: float, seed: int, clean: bool) -> No
     from services.simulator.festival import Festival
 
     settings = get_settings()
-    kafka_admin.require(settings.kafka)
+    kafka_admin.require(settings.kafka_access)
     festival = Festival(seed=seed, rooms=rooms, duration=timedelta(hours=hours))
-    publisher = SnapshotPublisher(settings.kafka, settings.snapshot_topic)
+    publisher = SnapshotPublisher(settings.kafka_access, settings.snapshot_topic)
     messages = disordered(festival.snapshots(), Disorder.none() if clean else Disorder())
     with progress.counted(f"publishing to {settings.snapshot_topic}", messages) as counted:
         sent = run_replay(publisher, counted, festival.start, speed or 1e12, threading.Event())

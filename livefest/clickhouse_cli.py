@@ -7,8 +7,9 @@ and goes through it. `livefest up` starts one itself when none runs, and then st
 
 import click
 
-from kernel.chserver import control
+from kernel.chserver import control, credentials
 from kernel.chserver.paths import ServerPaths
+from kernel.clickhouse_roles import Role
 from kernel.settings import Settings, get_settings
 from kernel.store_target import recorded_database
 
@@ -22,6 +23,7 @@ def clickhouse() -> None:
 def start() -> None:
     """Start it (unless it runs) and wait until it answers."""
     settings = get_settings()
+    credentials.passwords(settings.data_dir, credentials.chosen_in(settings))  # generated now: the log says so
     try:
         running = control.start(settings.data_dir, settings.clickhouse_http_port, settings.clickhouse_tcp_port)
     except control.ServerFailed as exc:
@@ -57,4 +59,6 @@ def describe(settings: Settings, running: control.RunningServer) -> list[str]:
         f"native TCP {running.listen_host}:{running.tcp_port}",
         f"  data {paths.data}, log {paths.log}",
         f"  database of the latest `livefest up`: {recorded_database(settings.data_dir)}",
+        f"  users: {Role.READER.user} (API, reports, Grafana: read-only), {Role.WRITER.user} (aggregators), "
+        f"{Role.ADMIN.user} (migrations); passwords: LIVEFEST_CLICKHOUSE_<ROLE>_PASSWORD, else {paths.passwords}",
     ]

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import click
 
-from kernel import kafka_admin
+from kernel import kafka_admin, kafka_clients
+from kernel.kafka_security import KafkaAccess
 from kernel.settings import Settings, get_settings
 from livefest import progress
 from livefest.status import quiet_kafka
@@ -92,13 +93,13 @@ def format_record(record: DeadLetterRecord, width: int = 100) -> str:
     )
 
 
-def read_all(bootstrap: str, topic: str, timeout_s: float = 10.0) -> list[DeadLetterRecord]:
+def read_all(kafka: KafkaAccess, topic: str, timeout_s: float = 10.0) -> list[DeadLetterRecord]:
     """Every message the dead-letter topic holds now (reads to the current end, no group),
     with a progress bar on a terminal."""
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import TopicPartition
 
-    kafka_admin.require(bootstrap)
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False, group_id=None)
+    kafka_admin.require(kafka)
+    consumer = kafka_clients.consumer(kafka, enable_auto_commit=False, group_id=None)
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         if not tps:
@@ -140,7 +141,7 @@ def list_command(which: str, reason: str | None, limit: int) -> None:
     quiet_kafka()
     settings = get_settings()
     topic = dlq_topic(settings, which)
-    records = select(read_all(settings.kafka, topic), reason=reason)
+    records = select(read_all(settings.kafka_access, topic), reason=reason)
     click.secho(f"{len(records)} dead letter(s) in {topic}", bold=True)
     if records:
         click.secho(f"{'offset':>7}  {'reason':<15} origin topic[partition]@offset  key  rejected at", dim=True)
@@ -168,7 +169,7 @@ def republish_command(
         raise click.UsageError("give DLQ offsets (see `livefest dlq list`) or --all")
     quiet_kafka()
     settings = get_settings()
-    chosen = select(read_all(settings.kafka, dlq_topic(settings, which)), offsets, reason)
+    chosen = select(read_all(settings.kafka_access, dlq_topic(settings, which)), offsets, reason)
     missing = set(offsets) - {r.dlq_offset for r in chosen}
     if missing:
         raise click.ClickException(f"no dead letter at offset(s) {sorted(missing)} (with that reason)")
@@ -178,7 +179,7 @@ def republish_command(
         return
     from services.ingest.publisher import SnapshotPublisher
 
-    publisher = SnapshotPublisher(settings.kafka, settings.snapshot_topic)
+    publisher = SnapshotPublisher(settings.kafka_access, settings.snapshot_topic)
     try:
         for record in sending:
             publisher.publish_raw(record.key, record.value, record.topic)

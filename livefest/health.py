@@ -43,19 +43,20 @@ def clickhouse_health(settings: Settings, api_body: dict[str, Any]) -> str:
     if target.embedded:
         answer = api_body.get("clickhouse")
         return "ok" if answer == "ok" else f"embedded engine, not reachable through the API ({answer or 'no answer'})"
-    from kernel.clickhouse import Store, StoreError, StoreUnavailable
+    from kernel.clickhouse import StoreError, StoreUnavailable
+    from kernel.store_access import server
 
     try:
-        return "ok" if Store(target.server_dsn).ping() else f"{target.describe()} does not answer"
+        return "ok" if server(target).ping() else f"{target.describe()} does not answer"
     except (StoreUnavailable, StoreError) as exc:
         return str(exc)
 
 
 def workers(settings: Settings) -> list[Worker]:
     """The group's members, each with the snapshot-topic partitions assigned to it."""
-    from kafka import KafkaAdminClient
+    from kernel import kafka_clients
 
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.split(","), request_timeout_ms=10_000)
+    admin = kafka_clients.admin(settings.kafka_access, request_timeout_ms=10_000)
     try:
         group = admin.describe_groups([settings.consumer_group]).get(settings.consumer_group, {})
     finally:

@@ -28,7 +28,7 @@ def import_report(file: Path, only: str | None) -> None:
             click.echo(f"{file}: {problem}", err=True)
         raise click.ClickException(f"{file}: {len({p.row for p in problems})} row(s) refused; nothing was published")
     try:
-        published = county.publish(report.snapshots, settings.kafka, settings.snapshot_topic)
+        published = county.publish(report.snapshots, settings.kafka_access, settings.snapshot_topic)
     except county.NotDelivered as exc:
         raise click.ClickException(f"{exc}; run the same command again (a repeat replaces, never adds)") from None
     sessions = len({s.session_id for s in report.snapshots})

@@ -12,18 +12,21 @@ from pathlib import Path
 import click
 
 from kernel.clickhouse import Store
+from kernel.clickhouse_roles import Role
 from kernel.settings import get_settings
 from kernel.store_access import open_for_reading, open_for_writing
 from kernel.store_target import resolve
 
 
-def _reading_store() -> Store:
-    """Never created or migrated here; no data is NoData, one line (livefest/cli.py user_error)."""
-    return open_for_reading(resolve(get_settings()))
+def _reading_store(role: Role = Role.READER) -> Store:
+    """Never created or migrated here; no data is NoData, one line (livefest/cli.py user_error).
+    `role`: the user on the local server (the reader, or the writer for reconcile's import)."""
+    return open_for_reading(resolve(get_settings(), role=role))
 
 
-def _writing_store() -> Store:
-    return open_for_writing(resolve(get_settings()))
+def _admin_store() -> Store:
+    """For `rebuild`, which truncates and refills tables: the migrations' user."""
+    return open_for_writing(resolve(get_settings(), role=Role.ADMIN))
 
 # A results report is read and forwarded by people: a top list beyond this is not a top list.
 MAX_TOP = 1000
@@ -45,8 +48,8 @@ def rebuild(from_topic: bool) -> None:
 
     settings = get_settings()
     if from_topic:
-        kafka_admin.require(settings.kafka)  # before anything is truncated
-    store = _writing_store()
+        kafka_admin.require(settings.kafka_access)  # before anything is truncated
+    store = _admin_store()
     migrate(store)
     if from_topic:
         for name, rows in rebuild_from_topics(store, settings).items():
@@ -90,7 +93,6 @@ def report(fmt: str, output: Path, start: str | None, end: str | None, top: int)
 def reconcile(file: Path, platform: str | None, tolerance_fen: int, output: Path | None) -> None:
     """Import a platform's settled export (CSV or xlsx; formats in schemas/settlements/), store
     it as the official figures of its sessions, and list the differences from the live figures."""
-    from kernel.migrate import migrate
     from services.reconcile.parse import SettlementError
     from services.reconcile.run import reconcile as run_reconcile
     from services.report.format_differences import difference_lines
@@ -98,8 +100,9 @@ def reconcile(file: Path, platform: str | None, tolerance_fen: int, output: Path
     from services.report.run import WRITERS, make_report
 
     settings = get_settings()
-    store = _reading_store()  # the live figures the export is compared with must exist
-    migrate(store)  # the import writes: its tables must be current (a no-op after the check above)
+    # The live figures the export is compared with must exist, and the schema be current
+    # (open_for_reading checks both): the import only inserts, as the writer.
+    store = _reading_store(Role.WRITER)
     try:
         outcome = run_reconcile(store, file, platform, tolerance_fen)
     except (SettlementError, ValueError) as exc:

@@ -1,6 +1,8 @@
 """The adapters' configuration for the simulated back offices of a scripted festival
 (what deploy/ingest.example.toml holds for the default `livefest simulate`)."""
 
+from pydantic import SecretStr
+
 from schemas.snapshot import PLATFORMS
 from services.ingest.config import IngestConfig
 from services.simulator.backoffice import credentials, platform_room_id
@@ -65,6 +67,8 @@ def to_toml(config: IngestConfig) -> str:
 
 
 def _value(value: object) -> str:
+    if isinstance(value, SecretStr):  # writing a config file is the one place a credential is revealed
+        value = value.get_secret_value()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

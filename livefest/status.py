@@ -74,7 +74,7 @@ def _workers(settings: Settings, status: Status) -> None:
 
 
 def _offsets(settings: Settings, status: Status) -> None:
-    reader = OffsetReader(settings.kafka, settings.consumer_group)
+    reader = OffsetReader(settings.kafka_access, settings.consumer_group)
     try:
         status.lag = reader.offsets(settings.snapshot_topic)
         status.dlq_held = total_held(reader.offsets(settings.dlq_topic))
@@ -107,8 +107,8 @@ def _watermark(settings: Settings, status: Status) -> None:
 
 def _watermark_from_api(settings: Settings, status: Status) -> None:
     url = f"http://{settings.api_host}:{settings.api_port}/v1/totals"
-    keys = [key for key, scope in settings.key_scopes.items() if scope == "all"]
-    headers = {"Authorization": f"Bearer {keys[0]}"} if keys else {}
+    key = settings.api_key_set.first_with_scope("all")
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
         response = httpx.get(url, headers=headers, timeout=5)
         response.raise_for_status()

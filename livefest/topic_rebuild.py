@@ -17,10 +17,12 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
+from kernel import kafka_clients
 from kernel.clickhouse import Store
 from kernel.cluster import nodes
+from kernel.kafka_security import KafkaAccess
 from kernel.lag import OffsetReader, total_held
 from kernel.layout import SINGLE, check
 from kernel.settings import Settings
@@ -33,10 +35,9 @@ log = logging.getLogger(__name__)
 BATCH = 5000
 
 
-def read_topic(bootstrap: str, topic: str, batch: int = BATCH) -> Iterator[list[Record]]:
+def read_topic(kafka: KafkaAccess, topic: str, batch: int = BATCH) -> Iterator[list[Record]]:
     """Every message of `topic` from the start to the end offsets as they are now."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False,
-                             consumer_timeout_ms=5000)  # fmt: skip
+    consumer = kafka_clients.consumer(kafka, enable_auto_commit=False, consumer_timeout_ms=5000)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         if not partitions:
@@ -63,9 +64,9 @@ def read_topic(bootstrap: str, topic: str, batch: int = BATCH) -> Iterator[list[
         consumer.close()
 
 
-def topic_size(bootstrap: str, topic: str) -> int:
+def topic_size(kafka: KafkaAccess, topic: str) -> int:
     """Messages the topic holds now (what a refill will read)."""
-    reader = OffsetReader(bootstrap)
+    reader = OffsetReader(kafka)
     try:
         return total_held(reader.offsets(topic))
     finally:
@@ -85,8 +86,8 @@ def rebuild_from_topics(store: Store, settings: Settings) -> dict[str, int]:
     for source in plan:
         written[source.table] = 0
         with progress.bar(f"refilling {source.table} from {source.topic}",
-                          topic_size(settings.kafka, source.topic)) as bar:
-            for records in read_topic(settings.kafka, source.topic):
+                          topic_size(settings.kafka_access, source.topic)) as bar:
+            for records in read_topic(settings.kafka_access, source.topic):
                 rows = source.rows(records, datetime.now(UTC))
                 # A replicated table drops a block it has seen before as a duplicate, even after
                 # the TRUNCATE, and the topic gives the same blocks again.

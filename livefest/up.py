@@ -49,7 +49,7 @@ def up(settings: Settings, options: UpOptions) -> None:
         database = run_database(settings, options.simulate)
         if options.simulate:
             _skip_earlier_runs(settings)
-        if settings.clickhouse and settings.clickhouse.startswith("chdb:"):
+        if settings.clickhouse_dsn and settings.clickhouse_dsn.startswith("chdb:"):
             from livefest.up_single import run
         else:
             from livefest.up_processes import run  # type: ignore[assignment]
@@ -62,8 +62,8 @@ def up(settings: Settings, options: UpOptions) -> None:
 
 def run_database(settings: Settings, simulate: bool) -> str:
     """This run's database: a new one per simulated run of the data directory's own store."""
-    if settings.clickhouse:
-        return split_database(settings.clickhouse)[1]
+    if settings.clickhouse_dsn:
+        return split_database(settings.clickhouse_dsn)[1]
     database = time.strftime("festival_%Y%m%d_%H%M%S") if simulate else DEFAULT_DATABASE
     record_database(settings.data_dir, database)
     if simulate:
@@ -87,6 +87,11 @@ def prepare_store(target: StoreTarget, simulate: bool) -> Store:
     return store
 
 
+def announce_api(url: str) -> None:
+    """Where the API and the big screen are (both shapes say it the same way)."""
+    click.echo(f"API listening on {url}  (try {url}/v1/totals, docs at {url}/docs; big screen: {url}/screen)")
+
+
 def _ensure_broker(settings: Settings) -> bool:
     if kafka_admin.reachable(settings.kafka):
         return False
@@ -99,7 +104,7 @@ def _ensure_broker(settings: Settings) -> bool:
 
 def _skip_earlier_runs(settings: Settings) -> None:
     topics = (settings.snapshot_topic, settings.topicstats_topic)
-    skipped = move_group_to_end(settings.kafka, settings.consumer_group, topics)
+    skipped = move_group_to_end(settings.kafka_access, settings.consumer_group, topics)
     if skipped:
         click.echo(f"consumer group {settings.consumer_group}: skipped {skipped:,} message(s) an earlier run "
                    "left unread (they belong to that run's database)")  # fmt: skip

@@ -22,13 +22,17 @@ import click
 import httpx
 from prometheus_client import start_http_server
 
+from kernel.chserver import credentials
 from kernel.chserver.control import RunningServer, find_running, host_command
+from kernel.chserver.paths import ServerPaths
+from kernel.clickhouse_roles import Role
 from kernel.settings import Settings
-from kernel.store_target import StoreTarget, local, resolve
+from kernel.store_access import connect
+from kernel.store_target import Kind, StoreTarget, as_role, local, resolve
 from livefest.group_ready import wait_for_group
 from livefest.logs import log_to_file
 from livefest.supervisor import Child, ChildSpec, Supervisor
-from livefest.up import UpOptions, prepare_store
+from livefest.up import UpOptions, announce_api, prepare_store
 from livefest.up_simulated import SimulatedPlatforms, start_back_offices
 from livefest.up_status import start_status_line
 
@@ -47,10 +51,13 @@ def run(settings: Settings, database: str, options: UpOptions) -> None:
     workers = [f"aggregator-{n}" for n in range(1, options.workers + 1)]
     try:
         target = _clickhouse(settings, database, supervisor, run_file)
-        store = prepare_store(target, options.simulate)
-        env = {**os.environ, "LIVEFEST_CLICKHOUSE": target.dsn, "LIVEFEST_DATA_DIR": str(settings.data_dir.resolve())}
-        api_url = _start_api(settings, env, supervisor, run_file)
-        _start_workers(settings, workers, env, supervisor, run_file)
+        prepare_store(_as(target, settings, Role.ADMIN), options.simulate)
+        store = connect(_as(target, settings, Role.READER))  # the status line only reads
+        env = _child_env(settings)
+        api_url = _start_api(settings, {**env, **_as(target, settings, Role.READER).child_env()}, supervisor,
+                             run_file)  # fmt: skip
+        _start_workers(settings, workers, {**env, **_as(target, settings, Role.WRITER).child_env()}, supervisor,
+                       run_file)  # fmt: skip
         _wait_for_group(settings, run_file)
         if options.simulate:
             platforms = start_back_offices(settings, options.festival)
@@ -62,8 +69,8 @@ def run(settings: Settings, database: str, options: UpOptions) -> None:
         start_status_line(store, settings, options.status_every_s, stop,
                           platforms.adapters_line if platforms else None)  # fmt: skip
         run_file.set(state="running")
-        click.echo(f"running: API {api_url}, {len(workers)} aggregator worker(s), {target.describe()}; "
-                   "Ctrl-C stops everything")  # fmt: skip
+        click.echo(f"running: API {api_url}, big screen {api_url}/screen, {len(workers)} aggregator worker(s), "
+                   f"{target.describe()}; Ctrl-C stops everything")  # fmt: skip
         while True:
             supervisor.check()
             time.sleep(CHECK_EVERY_S)
@@ -80,15 +87,29 @@ def run(settings: Settings, database: str, options: UpOptions) -> None:
         run_file.remove()
 
 
+def _as(target: StoreTarget, settings: Settings, role: Role) -> StoreTarget:
+    """The data directory's local server entered as `role`; an external server as its DSN's user."""
+    return as_role(target, settings, role) if target.kind is Kind.LOCAL_SERVER else target
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    """This process's environment for a child, less every ClickHouse credential: each child
+    gets the one user of its role (least privilege: the API never sees the admin's password)."""
+    secret = {"LIVEFEST_CLICKHOUSE_USER", "LIVEFEST_CLICKHOUSE_PASSWORD"} | {role.password_variable for role in Role}
+    env = {name: value for name, value in os.environ.items() if name not in secret}
+    return {**env, "LIVEFEST_DATA_DIR": str(settings.data_dir.resolve())}
+
+
 def _clickhouse(settings: Settings, database: str, supervisor: Supervisor, run_file: "RunFile") -> StoreTarget:
     """The run's store: the external server, the data directory's running local server, or a new one."""
-    if settings.clickhouse:
+    if settings.clickhouse_dsn:
         return resolve(settings, database)
     running = find_running(settings.data_dir)
     if running is not None:
         click.echo(f"using the local ClickHouse server already running (pid {running.pid}) on {running.http_url}")
         return local(settings.data_dir, running, database)
     data_dir = settings.data_dir
+    _say_users(settings)
     spec = ChildSpec(
         CLICKHOUSE, host_command(data_dir, settings.clickhouse_http_port, settings.clickhouse_tcp_port),
         dict(os.environ), ready=lambda child: _is_server(data_dir, child),
@@ -101,6 +122,14 @@ def _clickhouse(settings: Settings, database: str, supervisor: Supervisor, run_f
     click.echo(f"local ClickHouse server (pid {server.pid}): HTTP {server.http_url}, native TCP "
                f"{server.listen_host}:{server.tcp_port}, data {target.data_path}")  # fmt: skip
     return target
+
+
+def _say_users(settings: Settings) -> None:
+    """Generates the local passwords that are not set (the log says so) and tells who uses which user."""
+    credentials.passwords(settings.data_dir, credentials.chosen_in(settings))
+    click.echo(f"ClickHouse users: {Role.ADMIN.user} (migrations), {Role.WRITER.user} (aggregators), "
+               f"{Role.READER.user} (API, reports, Grafana); passwords: the LIVEFEST_CLICKHOUSE_<ROLE>_PASSWORD "
+               f"variables, else {ServerPaths(settings.data_dir).passwords}")  # fmt: skip
 
 
 def _is_server(data_dir: Path, child: Child) -> bool:
@@ -116,7 +145,7 @@ def _start_api(settings: Settings, env: dict[str, str], supervisor: Supervisor, 
         ready=lambda _: httpx.get(f"{url}/healthz", timeout=2).status_code == 200,
         on_start=lambda child: run_file.child(child, url=url),
     ))  # fmt: skip
-    click.echo(f"API listening on {url}  (try {url}/v1/totals, docs at {url}/docs)")
+    announce_api(url)
     return url
 
 

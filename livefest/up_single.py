@@ -13,7 +13,7 @@ import click
 from kernel.settings import Settings
 from kernel.store_target import resolve
 from livefest.logs import log_to_file
-from livefest.up import UpOptions, prepare_store
+from livefest.up import UpOptions, announce_api, prepare_store
 from livefest.up_simulated import SimulatedPlatforms, start_back_offices
 from livefest.up_status import start_status_line
 from services.aggregator import worker
@@ -31,7 +31,7 @@ def run(settings: Settings, database: str, options: UpOptions) -> None:
         store = prepare_store(target, options.simulate)
         api = ApiServer(create_app(settings, store), settings.api_host, settings.api_port)
         api.start()
-        click.echo(f"API listening on {api.url}  (try {api.url}/v1/totals, docs at {api.url}/docs)")
+        announce_api(api.url)
         if options.simulate:
             platforms = start_back_offices(settings, options.festival)
             platforms.start_adapters()

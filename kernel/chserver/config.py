@@ -1,12 +1,13 @@
 """The configuration file of the local ClickHouse server, generated at every start.
 
 clickhouse-local reads `./config.xml` from its working directory (ServerPaths.home).
-The file is built from a `ServerConfig` with ElementTree, so that later sections (users
-and roles) are added here as data rather than as XML strings pasted elsewhere.
+The file is built from a `ServerConfig` with ElementTree; it points at `users.xml` beside
+it, written from kernel/chserver/users.py (livefest's users, roles and their passwords'
+hashes), so the server has no user without a password but the host's own (see there).
 """
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -14,21 +15,25 @@ from pathlib import Path
 class ClusterMembership:
     """This server as a node of a `<remote_servers>` cluster: every shard's replicas as
     `host:tcp_port`, and the `{shard}`/`{replica}` macros of this node (the cluster DDL's
-    Replicated paths use them)."""
+    Replicated paths use them). `secret`, the same on every node, lets a node pass a query
+    on to the others as the user who asked it (ClickHouse's interserver secret): without
+    it, a node reaches the others as `default`, which can read nothing here."""
 
     name: str
     shards: tuple[tuple[str, ...], ...]
     shard: str
     replica: str
+    secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
 class ServerConfig:
     http_port: int
     tcp_port: int
-    # The server has one user, `default`, with no password: it must only be reachable
-    # from this machine until users are configured.
+    # Loopback: the users have passwords, but nothing else needs to reach it (a Grafana on
+    # another machine goes through a server of its own: deploy/README.md).
     listen_host: str = "127.0.0.1"
+    users_config: str = "users.xml"
     # A clean stop waits for every open client connection, and idle keep-alive ones only
     # close after this long; past 5 s the engine gives up and exits with code 1. Three
     # seconds (ClickHouse's default for years) keeps a stop clean while Grafana or a
@@ -45,6 +50,7 @@ def render(config: ServerConfig) -> str:
         ("http_port", config.http_port),
         ("tcp_port", config.tcp_port),
         ("keep_alive_timeout", config.keep_alive_timeout_s),
+        ("users_config", config.users_config),
     ):
         ET.SubElement(root, name).text = str(value)
     if config.cluster is not None:
@@ -55,6 +61,8 @@ def render(config: ServerConfig) -> str:
 
 def _add_cluster(root: ET.Element, cluster: ClusterMembership) -> None:
     servers = ET.SubElement(ET.SubElement(root, "remote_servers"), cluster.name)
+    if cluster.secret:
+        ET.SubElement(servers, "secret").text = cluster.secret
     for replicas in cluster.shards:
         shard = ET.SubElement(servers, "shard")
         # Replicated tables copy a shard's rows between its replicas themselves: a

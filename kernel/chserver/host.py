@@ -13,6 +13,11 @@ keep-alive query with a KILL QUERY over HTTP POST: listeners close, data is flus
 the process exits 0. Ready means: the HTTP listener answers and shows *our* keep-alive
 query (a port taken by another server must not look like success); the host then
 writes its state file (paths.ServerPaths.state), which other processes use to find it.
+
+Users: config.xml points at users.xml, written here at every start from the local
+passwords (kernel/chserver/credentials.py, kernel/chserver/users.py). The host's own HTTP
+requests (readiness, the stopping KILL QUERY) log in as livefest_admin; its in-process
+session is `default`, which may do nothing but that (see users.py).
 """
 
 import argparse
@@ -27,9 +32,15 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from pydantic import SecretStr
+
+from kernel.chserver import credentials
 from kernel.chserver.config import ClusterMembership, ServerConfig, write
 from kernel.chserver.paths import ServerPaths
+from kernel.chserver.users import local_users
+from kernel.clickhouse_roles import Role
 from kernel.lifeline import follow_supervisor
+from kernel.settings import get_settings
 
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 READY_TIMEOUT_S = 120.0
@@ -55,16 +66,19 @@ def is_ours_sql(token: str) -> str:
     )
 
 
-def post(url: str, sql: str, timeout_s: float = 5.0) -> str:
-    request = urllib.request.Request(url, data=sql.encode(), method="POST")
+def post(url: str, sql: str, password: SecretStr, timeout_s: float = 5.0) -> str:
+    """`sql` over HTTP as livefest_admin (headers, so the password is in no URL or log)."""
+    headers = {"X-ClickHouse-User": Role.ADMIN.user, "X-ClickHouse-Key": password.get_secret_value()}
+    request = urllib.request.Request(url, data=sql.encode(), headers=headers, method="POST")
     with urllib.request.urlopen(request, timeout=timeout_s) as response:
         return str(response.read().decode())
 
 
 class Host:
-    def __init__(self, paths: ServerPaths, config: ServerConfig) -> None:
+    def __init__(self, paths: ServerPaths, config: ServerConfig, admin_password: SecretStr) -> None:
         self.paths = paths
         self.config = config
+        self.admin_password = admin_password
         self.token = uuid.uuid4().hex
         self.url = f"http://{config.listen_host}:{config.http_port}/"
         self.stopping = threading.Event()
@@ -95,7 +109,7 @@ class Host:
         self.stopping.set()
         for _ in range(20):
             try:
-                post(self.url, kill_sql(self.token))
+                post(self.url, kill_sql(self.token), self.admin_password)
                 return
             except (OSError, urllib.error.URLError):  # not listening yet: try again shortly
                 time.sleep(0.5)
@@ -105,7 +119,7 @@ class Host:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline and not self.stopping.is_set():
             try:
-                if post(self.url, is_ours_sql(self.token), timeout_s=2).strip() == "1":
+                if post(self.url, is_ours_sql(self.token), self.admin_password, timeout_s=2).strip() == "1":
                     self._write_state()
                     return
             except (OSError, urllib.error.URLError):
@@ -146,20 +160,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--macros", nargs=2, metavar=("SHARD", "REPLICA"), help="this node's {shard} and {replica}")
     args = parser.parse_args(argv)
     paths = ServerPaths(args.data_dir)
-    config = ServerConfig(http_port=args.http_port, tcp_port=args.tcp_port, cluster=_membership(args))
+    settings = get_settings()
+    config = ServerConfig(http_port=args.http_port, tcp_port=args.tcp_port,
+                          cluster=_membership(args, settings.clickhouse_cluster_secret))  # fmt: skip
     paths.data.mkdir(parents=True, exist_ok=True)
+    passwords = credentials.passwords(args.data_dir, credentials.chosen_in(settings))
     write(config, paths.config)
+    paths.users.write_text(local_users(passwords), encoding="utf-8")
     os.chdir(paths.home)  # clickhouse-local reads ./config.xml
-    return Host(paths, config).serve()
+    return Host(paths, config, passwords[Role.ADMIN]).serve()
 
 
-def _membership(args: argparse.Namespace) -> ClusterMembership | None:
+def _membership(args: argparse.Namespace, secret: SecretStr | None) -> ClusterMembership | None:
     if not args.cluster:
         return None
     if not (args.shards and args.macros):
         raise SystemExit("--cluster needs --shards and --macros")
     shards = tuple(tuple(shard.split(",")) for shard in args.shards)
-    return ClusterMembership(args.cluster, shards, shard=args.macros[0], replica=args.macros[1])
+    return ClusterMembership(args.cluster, shards, shard=args.macros[0], replica=args.macros[1],
+                             secret=secret.get_secret_value() if secret is not None else None)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,16 @@ class ServerPaths:
         return self.home / "config.xml"
 
     @property
+    def users(self) -> Path:
+        """users.xml, generated with config.xml (kernel/chserver/users.py)."""
+        return self.home / "users.xml"
+
+    @property
+    def passwords(self) -> Path:
+        """The generated local passwords (kernel/chserver/credentials.py), mode 0600."""
+        return self.home / "passwords.json"
+
+    @property
     def state(self) -> Path:
         """Written by the host once it answers, removed when it stops (see control.find_running)."""
         return self.home / "server.json"

@@ -1,15 +1,35 @@
 """Creates the Faust app of the aggregator (no topics or agents here: see agent.py)."""
 
+from typing import Any
+
+import faust
+
+from kernel.kafka_security import KafkaAccess
 from kernel.settings import Settings
 from services.aggregator.consumer import BatchApp
 
 
+def broker_credentials(kafka: KafkaAccess) -> Any:
+    """LIVEFEST_KAFKA's TLS and SASL settings as Faust's broker credentials (aiokafka's
+    security_protocol, sasl_* and ssl_context), or None for a plaintext broker."""
+    context = kafka.ssl_context()
+    if kafka.uses_sasl:
+        password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else None
+        return faust.SASLCredentials(username=kafka.sasl_username, password=password,
+                                     ssl_context=context, mechanism=kafka.sasl_mechanism)  # fmt: skip
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
 def create_app(settings: Settings) -> BatchApp:
+    kafka = settings.kafka_access
     return BatchApp(
         settings.consumer_group,
         batch_size=settings.batch_size,
         batch_seconds=settings.batch_seconds,
-        broker=[f"kafka://{server.strip()}" for server in settings.kafka.split(",")],
+        broker=[f"kafka://{server}" for server in kafka.servers],
+        broker_credentials=broker_credentials(kafka),
         value_serializer="raw",
         key_serializer="raw",
         topic_partitions=settings.topic_partitions,

@@ -49,5 +49,5 @@ class LagProbe:
 
     def _offsets(self, partitions: list[int]) -> list[PartitionOffsets]:
         if self._reader is None:
-            self._reader = OffsetReader(self.settings.kafka, self.settings.consumer_group)
+            self._reader = OffsetReader(self.settings.kafka_access, self.settings.consumer_group)
         return self._reader.offsets(self.settings.snapshot_topic, partitions)

@@ -53,8 +53,13 @@ class EdgeCache:
         async def keeping(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
+            elif message["type"] == "http.response.body" and status[0] == 200:
+                if message.get("more_body", False):
+                    # Sent in parts (a file, the screens' endless event stream): never an
+                    # answer kept here, so nothing of it is held.
+                    status[0] = -1
+                else:
+                    chunks.append(message.get("body", b""))
             await send(message)
 
         await self.app(scope, receive, keeping)

@@ -8,8 +8,8 @@ changes it. Merges change it without changing any figure; that costs a recomputa
 never a wrong answer.
 
 One background task per API process polls it (`watch`); `wait_for_change` lets any
-coroutine (the answer cache, and the big screens' Server-Sent Events to come) wake when a
-batch has been written.
+coroutine (the answer cache, and the big screens' Server-Sent Events: routes/screen.py)
+wake when a batch has been written; `problem` says the last poll failed.
 """
 
 import asyncio
@@ -47,6 +47,7 @@ class Generations:
         self.store = store
         self.poll_s = poll_s
         self.current: str | None = None
+        self.problem: str | None = None  # why the last poll failed; None once one succeeds
         self._changed = asyncio.Event()
 
     async def probe(self) -> str:
@@ -73,11 +74,14 @@ class Generations:
         while True:
             try:
                 generation = await self.probe()
+                self.problem = None
                 if generation != self.current:
                     await before_publish(generation)
                     self.publish(generation)
             except (StoreError, StoreUnavailable) as exc:
                 log.warning("write generation unavailable: %s", exc)
-            except Exception:  # the watcher must outlive anything one poll meets
+                self.problem = str(exc) or type(exc).__name__
+            except Exception as exc:  # the watcher must outlive anything one poll meets
                 log.exception("write generation poll failed")
+                self.problem = str(exc) or type(exc).__name__
             await asyncio.sleep(self.poll_s)

@@ -13,12 +13,22 @@ from prometheus_client import CollectorRegistry
 from kernel.clickhouse import ReadLimits, Store
 from kernel.settings import Settings
 from services.api.answers import Answers
-from services.api.business import FestivalCollector
 from services.api.edge import EdgeCache
 from services.api.errors import install_error_handlers
+from services.api.festival_health import FestivalHealthCollector
 from services.api.generation import Generations
 from services.api.metrics import ApiMetrics
-from services.api.routes import health, imports, sessions, specials, timeseries, totals
+from services.api.routes import (
+    figures_metrics,
+    health,
+    imports,
+    page,
+    screen,
+    sessions,
+    specials,
+    timeseries,
+    totals,
+)
 from services.api.timing import Timing
 
 log = logging.getLogger(__name__)
@@ -31,10 +41,11 @@ def create_app(
     registry: CollectorRegistry | None = None,
 ) -> FastAPI:
     """The API, reading `store` through a read-only view with the API's limits. Its
-    metrics, and the festival figures read at scrape time, live on `registry` (default:
-    the one `metrics` was created on, else the global registry); GET /metrics serves that
-    registry. Answers are cached per write generation; served with its lifespan, one
-    background task watches the generation (see answers.py)."""
+    metrics and the festival's operational gauges live on `registry` (default: the one
+    `metrics` was created on, else the global registry); GET /metrics serves that registry,
+    open. The business figures are GET /v1/metrics, under the keys. Answers are cached per
+    write generation; served with its lifespan, one background task watches the generation
+    (see answers.py)."""
     reader = store.reader(read_limits(settings), settings.clickhouse_pool_size)
     generations = Generations(reader, settings.api_generation_poll_seconds)
     app = FastAPI(
@@ -45,18 +56,22 @@ def create_app(
     )
     app.state.settings = settings
     app.state.store = reader
+    # Parsed once: every request compares the presented key with each of these.
+    app.state.api_keys = settings.api_key_set
     app.state.generations = generations
     app.state.answers = Answers(generations)
+    app.state.closing = threading.Event()  # set when the server shuts down (server.Server): streams end
     app.state.heavy_lane = _heavy_lane(settings)
     app.state.heavy_settings = read_limits(settings).heavy()
     if metrics is None:
         metrics = ApiMetrics.create(registry) if registry is not None else ApiMetrics.create()
     app.state.metrics = metrics
     app.state.registry = registry if registry is not None else metrics.registry
-    app.state.registry.register(FestivalCollector(reader, settings.stale_after_seconds))
-    if not settings.key_scopes:
+    # Operational gauges only: the figures by county are on /v1/metrics, behind the keys.
+    app.state.registry.register(FestivalHealthCollector(reader, settings.stale_after_seconds))
+    if not app.state.api_keys:
         log.warning("LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)")
-    for module in (totals, specials, sessions, timeseries, imports, health):
+    for module in (totals, specials, sessions, timeseries, imports, figures_metrics, screen, page, health):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(EdgeCache, generations=generations)

@@ -1,13 +1,13 @@
 """Every metric the API exports, declared once (catalogue: deploy/METRICS.md).
 
-Route labels are templates, never ids. The festival figures (GMV, orders, … by county
-and platform) are read from ClickHouse at scrape time by `business.FestivalCollector`,
-which `create_app` registers on the same registry.
+Route labels are templates, never ids. The festival's operational gauges (watermark,
+silent rooms) are read from ClickHouse at scrape time by `festival_health`, registered on
+the same registry; the business figures by county are `business`, on /v1/metrics only.
 """
 
 from dataclasses import dataclass
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 IMPORT_OUTCOMES = ("published", "invalid", "forbidden", "not_delivered")
 
@@ -16,6 +16,7 @@ IMPORT_OUTCOMES = ("published", "invalid", "forbidden", "not_delivered")
 class ApiMetrics:
     request_seconds: Histogram
     import_rows: Counter
+    screen_streams: Gauge
     registry: CollectorRegistry
 
     @classmethod
@@ -31,6 +32,11 @@ class ApiMetrics:
                 "livefest_api_import_rows_total",
                 "Rows of county reports uploaded to POST /v1/imports, by outcome (a file is published whole or not).",
                 ["outcome"],
+                registry=registry,
+            ),
+            screen_streams=Gauge(
+                "livefest_api_screen_streams",
+                "Big screens connected now: open GET /v1/stream connections.",
                 registry=registry,
             ),
             registry=registry,

@@ -99,3 +99,48 @@ ERROR_MEANINGS = {
     500: "An internal error; nothing about the request caused it.",
     503: "ClickHouse is unavailable, busy, or the question exceeded its time or memory limit; retry.",
 }
+
+
+# --- the big screen (GET /v1/screen, GET /v1/stream) ------------------------------------
+
+
+class ScreenRoom(BaseModel):
+    """One of the top sessions by GMV: a live room's broadcast."""
+
+    session_id: str
+    room_id: str
+    county: str
+    platform: str
+    special: str | None
+    gmv_fen: int
+    viewers_online: int
+    live: bool
+
+
+class ScreenHashtag(BaseModel):
+    special: str
+    topic: str
+    target: int
+    reads: int
+    progress_bp: int  # reads / target in basis points, rounded down
+
+
+class CurvePoint(BaseModel):
+    t: str  # bucket start, RFC 3339 (+08:00)
+    gmv_fen: int  # cumulative GMV of the day at the bucket's end (the watermark for the last)
+
+
+class Screen(BaseModel):
+    """Everything one big screen shows, as of one write: the city's (county None) or one
+    county's. Money is integer fen; the page formats it."""
+
+    county: str | None  # None: city-wide (all nine units); else that county's screen only
+    as_of: str | None
+    stale_after_s: int  # the page marks the figures stale when as_of stays put this long
+    totals: Figures
+    counties: list[CountyFigures]  # all nine units for the city, the one county otherwise
+    day: str | None  # the watermark's calendar day in Asia/Shanghai, YYYY-MM-DD
+    curve_step_s: int
+    curve: list[CurvePoint]
+    hashtags: list[ScreenHashtag]  # festival-wide reads: on the city's screen only
+    top_rooms: list[ScreenRoom]

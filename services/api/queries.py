@@ -218,6 +218,19 @@ ONLINE_SERIES = f"""
     GROUP BY bucket
 """
 
+# The big screen's top rooms: sessions by GMV at the watermark (ties by session id, so
+# the order is stable from one write to the next).
+TOP_SESSIONS = f"""
+    SELECT
+        session_id, room_id, county, platform, special,
+        toInt64(gmv_fen) AS gmv_fen,
+        toInt64(if(live, viewers_online, 0)) AS viewers_online,
+        live
+    FROM ({SESSIONS_AT_WATERMARK})
+    ORDER BY gmv_fen DESC, session_id
+    LIMIT {{limit:UInt32}}
+"""
+
 # The write generation (services/api/generation.py): a digest of the active parts of every
 # table the API reads. Part names carry block numbers, which only grow within a table;
 # modification time and rows tell a dropped and re-created table's parts apart.

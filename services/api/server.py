@@ -1,13 +1,28 @@
-"""Serves the API with uvicorn in a background thread (so the aggregator, which owns the
-main thread's event loop and signals, can share one embedded ClickHouse engine)."""
+"""Serves the API with uvicorn: `Server` (what `livefest api` runs), and `ApiServer`, the
+same in a background thread (so the aggregator, which owns the main thread's event loop and
+signals, can share one embedded ClickHouse engine)."""
 
 import logging
+import socket
 import threading
 
 import uvicorn
 from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, which tells the app when it shuts down (`app.state.closing`): the
+    responses that never end by themselves, the big screens' event streams, end then.
+    uvicorn waits for every open response before it stops, so one screen left open would
+    otherwise hold the API until it is killed, without its lifespan's shutdown."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        closing: threading.Event | None = getattr(getattr(self.config.app, "state", None), "closing", None)
+        if closing is not None:
+            closing.set()
+        await super().shutdown(sockets)
 
 
 class ApiServer:
@@ -17,7 +32,7 @@ class ApiServer:
         config = uvicorn.Config(
             app, host=host, port=port, log_level="warning", lifespan="on", date_header=date_header, log_config=None
         )
-        self._server = uvicorn.Server(config)
+        self._server = Server(config)
         self._thread = threading.Thread(target=self._server.run, name="api", daemon=True)
         self.url = f"http://{host}:{port}"
 

@@ -19,10 +19,13 @@ class Timing:
             return
         started = time.perf_counter()
         status: list[int] = [500]
+        opened: list[float | None] = [None]  # an event stream: when it opened
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
+                if _is_event_stream(message):
+                    opened[0] = time.perf_counter()
             await send(message)
 
         try:
@@ -30,4 +33,14 @@ class Timing:
         finally:
             route: Any = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            self.histogram.labels(template, f"{status[0] // 100}xx").observe(time.perf_counter() - started)
+            # An event stream (GET /v1/stream) lasts as long as its screen watches: its
+            # latency is the time to open it, not its life.
+            ended = opened[0] if opened[0] is not None else time.perf_counter()
+            self.histogram.labels(template, f"{status[0] // 100}xx").observe(ended - started)
+
+
+def _is_event_stream(start: Message) -> bool:
+    return any(
+        name == b"content-type" and value.split(b";")[0].strip() == b"text/event-stream"
+        for name, value in start.get("headers", ())
+    )

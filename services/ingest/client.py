@@ -125,7 +125,8 @@ class PlatformClient:
         async with self._token_lock:
             now = time.monotonic()
             if self._token is None or self._token[1] <= now:
-                value, ttl = await self.api.fetch_token(self.call, self.config.client_id, self.config.client_secret)
+                value, ttl = await self.api.fetch_token(self.call, self.config.client_id,
+                                                          self.config.client_secret.get_secret_value())
                 # Refresh ahead of the platform's expiry, by a tenth of the lifetime (at most a minute).
                 self._token = (value, now + ttl - min(60.0, ttl * 0.1))
                 log.debug("%s: new access token, valid %.0f s", self.api.platform, ttl)

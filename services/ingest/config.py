@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from schemas.snapshot import County, Platform, Special
 
@@ -22,7 +22,7 @@ class RoomConfig(BaseModel):
     special: Special | None = None
     # The room's own account, where every room is one (WeChat Channels); else the platform's.
     client_id: str | None = None
-    client_secret: str | None = None
+    client_secret: SecretStr | None = None
 
 
 class PlatformConfig(BaseModel):
@@ -30,7 +30,7 @@ class PlatformConfig(BaseModel):
 
     base_url: str
     client_id: str
-    client_secret: str
+    client_secret: SecretStr  # never printed, even in a validation error
     poll_seconds: Annotated[float, Field(gt=0)] = 3.0
     concurrency: Annotated[int, Field(ge=1)] = 4
     rate_per_second: Annotated[float, Field(gt=0)] = 20.0
@@ -51,14 +51,14 @@ class KuaishouUvConfig(BaseModel):
 
     base_url: str = "https://openapi.kwaixiaodian.com"
     app_key: str
-    app_secret: str
-    sign_secret: str
+    app_secret: SecretStr
+    sign_secret: SecretStr
     poll_seconds: Annotated[float, Field(gt=0)] = 5.0
     rooms: list[RoomConfig] = []
 
 
 class IngestConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     platforms: dict[Platform, PlatformConfig] = {}
     kuaishou_uv: KuaishouUvConfig | None = None

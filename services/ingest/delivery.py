@@ -16,6 +16,8 @@ import time
 from kafka.errors import KafkaError
 
 from kernel import kafka_admin
+from kernel.kafka_clients import KafkaAuthFailed
+from kernel.kafka_security import KafkaAccess
 from services.ingest.metrics import IngestMetrics
 from services.ingest.publisher import BrokerUnreachable, SnapshotPublisher
 from services.ingest.spool import Spool, Spooled
@@ -31,9 +33,9 @@ PRODUCER_OPTIONS = {
 
 
 class Delivery:
-    def __init__(self, spool: Spool, bootstrap: str, default_topic: str, metrics: IngestMetrics) -> None:
+    def __init__(self, spool: Spool, kafka: KafkaAccess, default_topic: str, metrics: IngestMetrics) -> None:
         self.spool = spool
-        self.bootstrap = bootstrap
+        self.kafka = kafka
         self.default_topic = default_topic
         self.metrics = metrics
         self._publisher: SnapshotPublisher | None = None
@@ -99,14 +101,18 @@ class Delivery:
     def _connect(self) -> SnapshotPublisher | None:
         if self._publisher is not None:
             return self._publisher
-        if not kafka_admin.reachable(self.bootstrap):
+        if not kafka_admin.reachable(self.kafka.bootstrap):
             self.metrics.delivery_failures.inc()
             return None
         try:
-            self._publisher = SnapshotPublisher(self.bootstrap, self.default_topic, **PRODUCER_OPTIONS)
-            log.info("connected to Kafka at %s; delivering the spool", self.bootstrap)
+            self._publisher = SnapshotPublisher(self.kafka, self.default_topic, **PRODUCER_OPTIONS)
+            log.info("connected to Kafka at %s; delivering the spool", self.kafka.describe())
+        except KafkaAuthFailed as exc:  # kept in the spool until the credentials are fixed
+            log.error("%s", exc)
+            self.metrics.delivery_failures.inc()
+            return None
         except (BrokerUnreachable, KafkaError) as exc:
-            log.warning("Kafka at %s is not accepting producers yet: %s", self.bootstrap, exc)
+            log.warning("Kafka at %s is not accepting producers yet: %s", self.kafka.describe(), exc)
             self.metrics.delivery_failures.inc()
             return None
         return self._publisher

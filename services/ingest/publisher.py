@@ -3,9 +3,10 @@
 import logging
 from collections.abc import Iterable
 
-from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from kernel import kafka_clients
+from kernel.kafka_security import KafkaAccess
 from schemas.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -16,11 +17,11 @@ class BrokerUnreachable(RuntimeError):
 
 
 class SnapshotPublisher:
-    def __init__(self, bootstrap: str, topic: str, *, linger_ms: int = 5, **options: object) -> None:
+    def __init__(self, kafka: KafkaAccess, topic: str, *, linger_ms: int = 5, **options: object) -> None:
         self.topic = topic
         try:
-            self._producer = KafkaProducer(
-                bootstrap_servers=bootstrap.split(","),
+            self._producer = kafka_clients.producer(
+                kafka,
                 acks="all",
                 enable_idempotence=True,
                 linger_ms=linger_ms,
@@ -30,7 +31,7 @@ class SnapshotPublisher:
             )
         except KafkaError as exc:
             raise BrokerUnreachable(
-                f"LIVEFEST_KAFKA={bootstrap} is unreachable: start the broker with "
+                f"{kafka.describe()} is unreachable: start the broker with "
                 "`scripts/kafka-local.sh start` (or `make broker-start`)"
             ) from exc
 

@@ -39,7 +39,7 @@ class Ingest:
         self.spool = Spool(spool or spool_path(settings))
         # Read at scrape time: the age stays true even while the delivery thread is blocked.
         self.metrics.spool_oldest_age.set_function(lambda: self.spool.oldest_age(time.time()))
-        self.delivery = Delivery(self.spool, settings.kafka, settings.snapshot_topic, self.metrics)
+        self.delivery = Delivery(self.spool, settings.kafka_access, settings.snapshot_topic, self.metrics)
         self.pollers: list[Poller] = []
 
     def counts(self) -> dict[str, int]:

@@ -24,7 +24,8 @@ PLATFORM = "kuaishou"
 
 
 def app_of(config: KuaishouUvConfig) -> App:
-    return App(config.base_url.rstrip("/"), config.app_key, config.app_secret, config.sign_secret)
+    return App(config.base_url.rstrip("/"), config.app_key, config.app_secret.get_secret_value(),
+               config.sign_secret.get_secret_value())
 
 
 class UvPoller:

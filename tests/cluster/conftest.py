@@ -23,12 +23,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
 
 def node_store(cluster: LocalCluster, database: str, node: int = 0) -> Store:
     """LIVEFEST_CLICKHOUSE=<node's DSN> with LIVEFEST_CLICKHOUSE_CLUSTER=festival, as a process sees it."""
-    return Store(cluster.nodes[node].url, cluster=NAME).in_database(database)
+    return cluster.store(node, cluster=NAME).in_database(database)
 
 
 def plain_store(cluster: LocalCluster, database: str, node: int) -> Store:
     """One node on its own (its local tables), for checking where rows are."""
-    return Store(cluster.nodes[node].url).in_database(database)
+    return cluster.store(node).in_database(database)
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def empty_database(cluster: LocalCluster, request: pytest.FixtureRequest) -> Ite
     name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:60]
     yield name
     for node in range(len(cluster.nodes)):
-        Store(cluster.nodes[node].url).command(f"DROP DATABASE IF EXISTS {name} SYNC")
+        cluster.store(node).command(f"DROP DATABASE IF EXISTS {name} SYNC")
 
 
 @pytest.fixture

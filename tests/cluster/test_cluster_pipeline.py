@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from kernel.clickhouse import Store
 from tests.cluster.conftest import plain_store
 from tests.engine.conftest import api_client
 from tests.integration.test_clickhouse_outage import assert_written, committed
@@ -46,7 +45,7 @@ def cluster(tmp_path: Path) -> Iterator[LocalCluster]:
 def test_two_shards_one_stopped_and_started_mid_stream_every_figure_exact(tmp_path: Path, cluster: LocalCluster):
     scenario = messy(seed=71, sessions=60, polls=50)
     env = {"LIVEFEST_CLICKHOUSE": cluster.dsn(DATABASE), "LIVEFEST_CLICKHOUSE_CLUSTER": NAME,
-           "LIVEFEST_BATCH_SIZE": "100"}
+           **cluster.credentials_env(), "LIVEFEST_BATCH_SIZE": "100"}
     pipeline = Pipeline(tmp_path, store="external", extra_env=env)
     try:
         created = livefest(pipeline, "migrate", "--no-replication")
@@ -64,7 +63,7 @@ def test_two_shards_one_stopped_and_started_mid_stream_every_figure_exact(tmp_pa
 
         publishing.join()
         wait_until(pipeline.consumed_offsets_caught_up, 120, "the workers to catch up once node 2 is back")
-        assert_written(pipeline, acknowledged, server=cluster.dsn(DATABASE))
+        assert_written(pipeline, acknowledged, server=cluster.admin_dsn(DATABASE))
         assert_api_matches(pipeline.json, scenario)
         assert_each_session_on_one_shard(cluster)
 
@@ -75,7 +74,7 @@ def test_two_shards_one_stopped_and_started_mid_stream_every_figure_exact(tmp_pa
         pipeline.stop()  # --from-topic runs with the aggregator stopped
         refilled = livefest(pipeline, "rebuild", "--from-topic")
         assert f"refilled snapshots with {len(scenario.snapshots)} rows" in refilled, refilled
-        client = api_client(Store(cluster.nodes[1].url, cluster=NAME).in_database(DATABASE))  # through node 2
+        client = api_client(cluster.store(1, cluster=NAME).in_database(DATABASE))  # through node 2
         assert_api_matches(lambda path: client.get(path).raise_for_status().json(), scenario)
     finally:
         pipeline.close()

@@ -6,8 +6,10 @@ a migration, and applies none; a later migration's backfill fills every shard.""
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import SecretStr
 
 from kernel.clickhouse import Store
+from kernel.clickhouse_roles import Role
 from kernel.cluster import ClusterError
 from kernel.cluster_migrate import migrate_cluster
 from kernel.layout import Layout, LayoutMismatch, check
@@ -16,7 +18,7 @@ from kernel.store_access import NoData, check_schema, open_for_reading
 from kernel.store_target import Kind, StoreTarget
 from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
 from tests.cluster.conftest import node_store, plain_store
-from tests.support.cluster import NAME, LocalCluster
+from tests.support.cluster import ADMIN, NAME, PASSWORDS, LocalCluster
 from tests.support.scenario import messy
 
 LOCAL_TABLES = {"snapshots_local", "session_newest_local", "session_closings_local", "topic_stats_local",
@@ -62,7 +64,8 @@ def test_readers_refuse_while_one_node_lacks_a_migration_and_never_apply_it(clus
     # of a cluster is the oldest of its nodes', and a reader migrates nothing.
     second = plain_store(cluster, store.database, 1)
     second.command("DELETE FROM schema_migrations WHERE version = 7")
-    target = StoreTarget(Kind.EXTERNAL, cluster.nodes[0].url, store.database, "test", cluster=NAME)
+    target = StoreTarget(Kind.EXTERNAL, cluster.nodes[0].url, store.database, "test", user=ADMIN,
+                         password=SecretStr(PASSWORDS[Role.ADMIN]), cluster=NAME)  # fmt: skip
     with pytest.raises(NoData, match="schema version 6, this code needs 7: run `livefest migrate`"):
         open_for_reading(target, need_snapshots=False)
     assert second.rows("SELECT max(version) FROM schema_migrations") == [(6,)]

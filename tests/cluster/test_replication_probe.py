@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from kernel.clickhouse import Store, StoreError
+from kernel.clickhouse import StoreError
 from kernel.cluster_ddl import convert, ledger
 from kernel.layout import Layout
 from kernel.migrate import CREATE_LEDGER, available
@@ -56,7 +56,7 @@ def test_the_replicated_ddl_registers_every_replica_in_zookeeper_but_tables_stay
     cluster_with_zookeeper: LocalCluster,
 ):
     layout = Layout(cluster=NAME, replicated=True)
-    stores = [Store(node.url) for node in cluster_with_zookeeper.nodes]
+    stores = [cluster_with_zookeeper.store(n) for n in range(len(cluster_with_zookeeper.nodes))]
     for store in stores:  # what kernel/cluster_migrate.py runs on every node, backfills aside
         store.command(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
         node = store.in_database(DATABASE)

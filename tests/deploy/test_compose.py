@@ -20,14 +20,19 @@ SCRAPE = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read
 
 # What each livefest command needs set in a multi-machine deployment (the defaults are
 # for one laptop: a broker on 127.0.0.1, an embedded chdb that only one process may open).
+CLICKHOUSE = {"clickhouse", "clickhouse_user", "clickhouse_password"}
 REQUIRED = {
-    "migrate": {"clickhouse"},
-    "aggregator": {"kafka", "clickhouse", "consumer_group", "topic_partitions", "aggregator_web_port"},
-    "api": {"clickhouse", "api_host", "api_port", "api_keys", "kafka"},  # kafka: county reports (POST /v1/imports)
+    "migrate": CLICKHOUSE,
+    "aggregator": {"kafka", *CLICKHOUSE, "consumer_group", "topic_partitions", "aggregator_web_host",
+                   "aggregator_web_port"},
+    "api": {*CLICKHOUSE, "api_host", "api_port", "api_keys", "kafka"},  # kafka: county reports (POST /v1/imports)
     "ingest": {"kafka", "ingest_metrics_host", "ingest_metrics_port", "simulator_host", "simulator_port"},
     "simulate": {"simulator_host", "simulator_port"},
 }
 METRICS_PORT = {"aggregator": "aggregator_web_port", "api": "api_port", "ingest": "ingest_metrics_port"}
+# Each command's ClickHouse user (kernel/clickhouse_roles.py): the admin only migrates.
+ROLE = {"migrate": "livefest_admin", "aggregator": "livefest_writer", "api": "livefest_reader"}
+JOBS = {"aggregator": {"aggregator"}, "api": {"api", "festival"}, "ingest": {"ingest"}}
 SECRET = re.compile(r"PASSWORD|SECRET|KEYS|TOKEN")
 REQUIRED_VAR = re.compile(r"\$\{(\w+):\?[^}]+\}")
 
@@ -46,7 +51,7 @@ def environment(service: dict[str, Any]) -> dict[str, str]:
 
 def substituted(value: str) -> str:
     """Compose's ${VAR:?message} with a well-formed stand-in value."""
-    return REQUIRED_VAR.sub(lambda m: "k1:all" if m[1].endswith("API_KEYS") else "s3cret", value)
+    return REQUIRED_VAR.sub(lambda m: "k1:all" if m[1] == "LIVEFEST_API_KEYS" else "s3cret", value)
 
 
 def settings_of(service: dict[str, Any]) -> Settings:
@@ -89,10 +94,15 @@ def test_every_variable_the_command_needs_is_set(name: str):
         target = resolve(settings)
         assert target.kind is Kind.EXTERNAL, "several processes share ClickHouse: use the server"
         dsn = urlsplit(target.dsn)
-        assert (dsn.hostname, dsn.port, dsn.path) == ("clickhouse", 8123, "/livefest")
-        assert dsn.username == SERVICES["clickhouse"]["environment"]["CLICKHOUSE_USER"]
+        assert (dsn.hostname, dsn.port, dsn.path, dsn.password) == ("clickhouse", 8123, "/livefest", None)
+        assert target.user == ROLE[command(service)]
+        variable = REQUIRED_VAR.fullmatch(environment(service)["LIVEFEST_CLICKHOUSE_PASSWORD"])
+        role = target.user.removeprefix("livefest_").upper()
+        assert variable and variable[1] == f"LIVEFEST_CLICKHOUSE_{role}_PASSWORD"
     if command(service) == "api":
-        assert settings.api_host == "0.0.0.0" and settings.key_scopes
+        assert settings.api_host == "0.0.0.0" and settings.api_key_set
+    if command(service) == "aggregator":
+        assert settings.aggregator_web_host == "0.0.0.0", "Prometheus scrapes the workers from another container"
     if command(service) == "ingest":
         assert settings.ingest_metrics_host == "0.0.0.0", "Prometheus scrapes ingest from another container"
         simulator = settings_of(SERVICES["simulator"])
@@ -104,7 +114,9 @@ def test_no_default_secrets():
     for name, service in SERVICES.items():
         for key, value in environment(service).items():
             if SECRET.search(key):
-                assert REQUIRED_VAR.fullmatch(value), f"{name}.{key} must be ${{VAR:?message}}, not a default"
+                # Only required variables, joined by the key list's own separators.
+                rest = REQUIRED_VAR.sub("", value)
+                assert REQUIRED_VAR.search(value) and rest in ("", ",:all"), f"{name}.{key}: {value!r} has a default"
             for password in re.findall(r"://[^:/@]+:([^@]+)@", value):
                 assert REQUIRED_VAR.fullmatch(password), f"{name}.{key} embeds a literal password"
 
@@ -135,7 +147,7 @@ def test_scrape_targets_are_the_services_on_their_configured_ports():
                 continue
             settings = settings_of(service)
             assert int(port) == getattr(settings, METRICS_PORT[command(service)]), target
-            assert job["job_name"] == command(service)
+            assert job["job_name"] in JOBS[command(service)]
     exporting = {name for name, s in livefest_services().items() if command(s) in METRICS_PORT}
     assert exporting <= set(scraped), f"not scraped: {sorted(exporting - set(scraped))}"
 
@@ -155,7 +167,9 @@ def test_prometheus_and_grafana_get_the_shipped_configuration():
 def test_the_dockerfile_builds_the_livefest_command():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert dockerfile.startswith("#") and "FROM python:3.11-slim" in dockerfile
-    assert "RUN pip install ." in dockerfile and 'ENTRYPOINT ["livefest"]' in dockerfile
+    assert "RUN pip install --require-hashes -r requirements.lock" in dockerfile
+    assert 'ENTRYPOINT ["livefest"]' in dockerfile
+    assert "RUN pip install --no-deps ." in dockerfile
     for package in ("livefest", "services", "schemas"):
         assert f"COPY {package} ./{package}" in dockerfile
 
@@ -164,7 +178,7 @@ def test_prometheus_sends_alerts_to_the_alertmanager_service():
     targets = [t for am in SCRAPE["alerting"]["alertmanagers"] for c in am["static_configs"] for t in c["targets"]]
     assert targets == ["alertmanager:9093"]
     assert "--web.listen-address=:9093" in SERVICES["alertmanager"]["command"]
-    assert "9093:9093" in SERVICES["alertmanager"]["ports"]
+    assert "127.0.0.1:9093:9093" in SERVICES["alertmanager"]["ports"]
     assert SCRAPE["global"]["external_labels"]["system"], "inhibition is scoped by the system label"
 
 
@@ -179,3 +193,49 @@ def test_alertmanager_gets_the_shipped_configuration_and_every_variable_it_needs
     assert placeholders() == set(env), "alertmanager.yml's placeholders and the service's environment differ"
     for key, value in env.items():
         assert REQUIRED_VAR.fullmatch(value), f"alertmanager.{key} must be ${{VAR:?message}}: no default"
+
+
+# --- the security model (deploy/README.md): roles, keys, published ports -------------------
+
+# Reachable from other machines, each for a reason a comment beside it gives.
+PUBLISHED = {"api": "8000:8000", "grafana": "3000:3000"}
+LOOPBACK = {"prometheus": "127.0.0.1:9090:9090", "alertmanager": "127.0.0.1:9093:9093"}
+
+
+def test_only_the_api_and_grafana_are_published_and_each_port_says_why():
+    published = {name: service["ports"] for name, service in SERVICES.items() if service.get("ports")}
+    assert published == {**{n: [p] for n, p in PUBLISHED.items()}, **{n: [p] for n, p in LOOPBACK.items()}}
+    lines = (ROOT / "docker-compose.yml").read_text().splitlines()
+    for n, line in enumerate(lines):
+        if line.strip() == "ports:":
+            assert lines[n + 1].strip().startswith("#"), f"line {n + 2}: say why this port is published"
+
+
+def test_clickhouse_users_are_the_roles_and_nothing_uses_an_admin_it_does_not_need():
+    from kernel.chserver.users import compose_users
+
+    users = ROOT / "deploy" / "clickhouse" / "users.d" / "livefest.xml"
+    assert users.read_text() == compose_users(), "run deploy/clickhouse/build_users.py"
+    clickhouse = SERVICES["clickhouse"]
+    assert "./deploy/clickhouse/users.d/livefest.xml:/etc/clickhouse-server/users.d/livefest.xml:ro" in \
+        clickhouse["volumes"]
+    env = environment(clickhouse)
+    assert "CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT" not in env and "CLICKHOUSE_PASSWORD" not in env
+    for variable in re.findall(r'from_env="(\w+)"', users.read_text()):
+        assert REQUIRED_VAR.fullmatch(env[variable]), variable
+    admins = [name for name, s in SERVICES.items() if "LIVEFEST_CLICKHOUSE_ADMIN_PASSWORD" in str(s.get("environment"))]
+    assert sorted(admins) == ["clickhouse", "migrate"]
+    grafana = environment(SERVICES["grafana"])
+    assert grafana["CLICKHOUSE_USER"] == "livefest_reader"
+    assert "LIVEFEST_CLICKHOUSE_READER_PASSWORD" in grafana["CLICKHOUSE_PASSWORD"]
+
+
+def test_prometheus_scrapes_the_figures_with_a_key_of_scope_all_from_a_secret():
+    [festival] = [job for job in SCRAPE["scrape_configs"] if job["job_name"] == "festival"]
+    assert festival["metrics_path"] == "/v1/metrics" and festival["authorization"]["type"] == "Bearer"
+    secret = festival["authorization"]["credentials_file"]
+    name = secret.removeprefix("/run/secrets/")
+    assert name in SERVICES["prometheus"]["secrets"]
+    assert COMPOSE["secrets"][name] == {"environment": "LIVEFEST_PROMETHEUS_API_KEY"}
+    keys = settings_of(SERVICES["api"]).api_key_set
+    assert keys.scope_of("s3cret") == "all", "Prometheus' key must be one of the API's keys, scope all"

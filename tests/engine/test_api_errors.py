@@ -90,6 +90,40 @@ def test_key_scoping(keyed: TestClient, path: str, key: str | None, status: int)
         assert response.json()["error"]
 
 
+@pytest.mark.parametrize(
+    ("authorization", "status"),
+    [
+        ("Bearer admin", 200),
+        ("bearer admin", 200),  # the scheme's name is case-insensitive (RFC 9110)
+        ("BEARER admin", 200),
+        ("admin", 401),  # the bare key, without the scheme
+        ("Basic admin", 401),
+        ("Token admin", 401),
+        ("Bearer", 401),
+        ("Bearer ", 401),
+        ("Bearer wrong", 401),
+        ("Bearer admin2", 401),  # a configured key followed by more is another key
+        ("Bearer adm", 401),  # and a prefix of one is not one either
+    ],
+)
+def test_the_key_travels_only_as_a_bearer_token(keyed: TestClient, authorization: str, status: int):
+    response = keyed.get("/v1/counties", headers={"Authorization": authorization})
+    assert response.status_code == status, (authorization, response.text)
+    if status == 401:
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert response.json()["error"] in {"missing API key: send 'Authorization: Bearer <key>'", "unknown API key"}
+        # Refusals are not kept at the edge: the right key afterwards is answered.
+        assert keyed.get("/v1/counties", headers={"Authorization": "Bearer admin"}).status_code == 200
+
+
+def test_a_key_anywhere_but_the_authorization_header_is_no_key(keyed: TestClient):
+    # (?access_token= is for the big screen's event stream only, GET /v1/stream.)
+    for response in (keyed.get("/v1/counties?api_key=admin"), keyed.get("/v1/counties?access_token=admin"),
+                     keyed.get("/v1/counties", headers={"X-Api-Key": "admin"}),
+                     keyed.get("/v1/counties", headers={"Cookie": "api_key=admin"})):  # fmt: skip
+        assert response.status_code == 401, response.text
+
+
 def test_a_scoped_key_cannot_tell_another_countys_session_from_a_missing_one(keyed: TestClient):
     other = _get(keyed, "/v1/sessions/douyin:f1", "yd")
     missing = _get(keyed, "/v1/sessions/douyin:f2", "yd")

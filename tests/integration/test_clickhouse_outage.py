@@ -12,8 +12,9 @@ from pathlib import Path
 
 import clickhouse_connect
 import httpx
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
+from kernel import kafka_clients
 from tests.support.checks import assert_api_matches
 from tests.support.pipeline import LIVEFEST, Pipeline, publish_slowly, wait_until
 from tests.support.scenario import messy
@@ -72,8 +73,8 @@ def assert_unavailable(pipeline: Pipeline) -> None:
 
 
 def committed(pipeline: Pipeline) -> dict[int, int]:
-    consumer = KafkaConsumer(bootstrap_servers=pipeline.kafka, group_id=pipeline.env["LIVEFEST_CONSUMER_GROUP"],
-                             enable_auto_commit=False)  # fmt: skip
+    consumer = kafka_clients.consumer(pipeline.kafka_access, group_id=pipeline.env["LIVEFEST_CONSUMER_GROUP"],
+                                      enable_auto_commit=False)  # fmt: skip
     try:
         partitions = consumer.partitions_for_topic(pipeline.topic) or set()
         return {p: consumer.committed(TopicPartition(pipeline.topic, p)) or 0 for p in partitions}
@@ -90,8 +91,12 @@ def assert_written(pipeline: Pipeline, acknowledged: dict[int, int], server: str
         copies[(record.key.decode(), _observed_us(record.value))].append((record.partition, record.offset))
     settled = {identity for identity, at in copies.items() if all(o < acknowledged[p] for p, o in at)}
     assert settled, "nothing was acknowledged before the end of the outage"
-    server = server or f"http://127.0.0.1:{pipeline.env['LIVEFEST_CLICKHOUSE_HTTP_PORT']}/livefest"
-    client = clickhouse_connect.get_client(dsn=server)
+    if server is None:
+        passwords = json.loads((pipeline.data_dir / "clickhouse-server" / "passwords.json").read_text())
+        client = clickhouse_connect.get_client(dsn=f"http://127.0.0.1:{pipeline.env['LIVEFEST_CLICKHOUSE_HTTP_PORT']}"
+                                               "/livefest", username="livefest_reader", password=passwords["reader"])
+    else:
+        client = clickhouse_connect.get_client(dsn=server)  # its user and password in the DSN
     rows = client.query("SELECT session_id, toUnixTimestamp64Micro(observed_at) FROM snapshots").result_rows
     missing = settled - {(sid, int(us)) for sid, us in rows}
     where = {identity: copies[identity] for identity in sorted(missing)[:5]}
@@ -99,8 +104,8 @@ def assert_written(pipeline: Pipeline, acknowledged: dict[int, int], server: str
 
 
 def read_topic(pipeline: Pipeline) -> list:  # type: ignore[type-arg]
-    consumer = KafkaConsumer(pipeline.topic, bootstrap_servers=pipeline.kafka, auto_offset_reset="earliest",
-                             enable_auto_commit=False, consumer_timeout_ms=3000)  # fmt: skip
+    consumer = kafka_clients.consumer(pipeline.kafka_access, pipeline.topic, auto_offset_reset="earliest",
+                                      enable_auto_commit=False, consumer_timeout_ms=3000)  # fmt: skip
     try:
         return list(consumer)
     finally:

@@ -4,7 +4,9 @@ anything else breaks it, this fails first and says which step.
 `livefest clickhouse start` opens real HTTP and TCP listeners over the data directory;
 other processes create, insert and select through them; a clean stop, a restart and a
 SIGKILL keep the acknowledged data; with no server running, the embedded engine opens
-the same data; while it runs, the embedded engine refuses with a message that says why.
+the same data; while it runs, the embedded engine refuses with a message that says why. The roles of
+kernel/clickhouse_roles.py hold: the reader cannot write or drop, the writer cannot drop
+or alter, and nobody but the host's own session logs in without a password.
 """
 
 import os
@@ -43,6 +45,9 @@ INSERT = "INSERT INTO recipe.raw VALUES ('a', '2021-10-23 02:00:0{v}', 'yingde',
 READ = "SELECT id, argMaxMerge(v) FROM recipe.latest GROUP BY id ORDER BY id"
 
 
+ADMIN_PASSWORD = "admin-pw-of-this-test"
+
+
 class Server:
     def __init__(self, root: Path) -> None:
         self.data_dir = root / "data"
@@ -51,6 +56,9 @@ class Server:
                     "LIVEFEST_CLICKHOUSE_HTTP_PORT": str(self.http), "LIVEFEST_CLICKHOUSE_TCP_PORT": str(self.tcp)}
         self.env.pop("LIVEFEST_CLICKHOUSE", None)
         self.url = f"http://127.0.0.1:{self.http}"
+        # The recipe runs DDL: as the admin, whose password this test chooses.
+        self.env["LIVEFEST_CLICKHOUSE_ADMIN_PASSWORD"] = ADMIN_PASSWORD
+        self.admin = f"http://livefest_admin:{ADMIN_PASSWORD}@127.0.0.1:{self.http}"
 
     def livefest(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(LIVEFEST), *args], env=self.env, capture_output=True, text=True, timeout=180)
@@ -78,12 +86,12 @@ def test_start_write_from_other_processes_stop_restart_kill_and_fall_back(server
         pass  # the native protocol listens too
 
     # Several client processes at once, over HTTP: DDL, a materialized view, inserts, reads.
-    server.sql(server.url, *SCHEMA)
-    writers = [subprocess.Popen([sys.executable, "-c", CLIENT, server.url, INSERT.format(v=v)], env=server.env)
+    server.sql(server.admin, *SCHEMA)
+    writers = [subprocess.Popen([sys.executable, "-c", CLIENT, server.admin, INSERT.format(v=v)], env=server.env)
                for v in (1, 2, 3)]
     assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
-    assert server.sql(server.url, "SELECT count() FROM recipe.raw") == "[(6,)]"
-    assert server.sql(server.url, READ) == "[('a', 3), ('b', 7)]"
+    assert server.sql(server.admin, "SELECT count() FROM recipe.raw") == "[(6,)]"
+    assert server.sql(server.admin, READ) == "[('a', 3), ('b', 7)]"
 
     again = server.livefest("clickhouse", "start")
     assert again.returncode == 0 and "running" in again.stdout  # idempotent: the same server
@@ -101,14 +109,14 @@ def test_start_write_from_other_processes_stop_restart_kill_and_fall_back(server
 
     # Restarted: the data is still there; SIGKILLed right after an acknowledged insert: still there.
     assert server.livefest("clickhouse", "start").returncode == 0
-    assert server.sql(server.url, "SELECT count() FROM recipe.raw") == "[(6,)]"
-    server.sql(server.url, INSERT.format(v=4))
+    assert server.sql(server.admin, "SELECT count() FROM recipe.raw") == "[(6,)]"
+    server.sql(server.admin, INSERT.format(v=4))
     running = find_running(server.data_dir)
     assert running is not None
     os.kill(running.pid, signal.SIGKILL)
     wait_until(lambda: find_running(server.data_dir) is None, 30, "the killed server to be gone")
     assert server.livefest("clickhouse", "start").returncode == 0
-    assert server.sql(server.url, "SELECT count() FROM recipe.raw") == "[(8,)]"
+    assert server.sql(server.admin, "SELECT count() FROM recipe.raw") == "[(8,)]"
 
     # While it runs, the embedded engine belongs to it: a clear refusal, not a traceback.
     refused = subprocess.run([str(LIVEFEST), "migrate"], env={**server.env, "LIVEFEST_CLICKHOUSE": embedded},

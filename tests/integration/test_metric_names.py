@@ -80,7 +80,8 @@ def test_every_name_the_rules_dashboards_and_catalogue_use_is_exported(make_pipe
     pipeline = make_pipeline().start()
     platforms = Platforms(pipeline, tmp_path).start()
     urls = {
-        "pipeline (aggregator, API, festival gauges)": f"{pipeline.url}/metrics",
+        "pipeline (aggregator, API, festival health)": f"{pipeline.url}/metrics",
+        "festival figures (keys unset here: open)": f"{pipeline.url}/v1/metrics",
         "ingest (adapters)": f"http://127.0.0.1:{platforms.env['LIVEFEST_INGEST_METRICS_PORT']}/metrics",
     }
     # In the production shape each aggregator worker serves its own metrics.

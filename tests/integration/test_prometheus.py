@@ -1,27 +1,39 @@
-"""A real Prometheus scrapes a running pipeline with the shipped rules; the festival
-figures read back through its HTTP API equal the API's own figures."""
+"""A real Prometheus scrapes a running pipeline with the shipped rules and scrape config;
+the festival figures read back through its HTTP API equal the API's own figures. The API
+runs with keys, as deployed: the figures reach Prometheus only through job `festival`
+(/v1/metrics with a bearer key of scope `all`), never through the open /metrics."""
 
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from tests.support.pipeline import Pipeline, wait_until
 from tests.support.prometheus import Prometheus
 from tests.support.scenario import messy
 
+KEYS = "prometheus-key:all,yingde-key:yingde"
+BUREAU = {"Authorization": "Bearer prometheus-key"}
+
+
+@pytest.fixture
+def pipeline(make_pipeline) -> Pipeline:  # type: ignore[no-untyped-def]
+    return make_pipeline(extra_env={"LIVEFEST_API_KEYS": KEYS}).start()  # type: ignore[no-any-return]
+
 
 @pytest.fixture
 def prometheus(pipeline: Pipeline, tmp_path: Path) -> Iterator[Prometheus]:
     # In one process, `livefest up` serves the aggregator's metrics and the API's on one
     # /metrics; in the production shape each aggregator worker serves its own.
-    targets = {"api": [f"127.0.0.1:{pipeline.port}"]}
+    api = [f"127.0.0.1:{pipeline.port}"]
+    targets = {"api": api, "festival": api}
     if pipeline.store == "server":
         targets["aggregator"] = [urlsplit(info["metrics"]).netloc for info in pipeline.aggregators().values()]
     workdir = tmp_path / "prometheus"
     workdir.mkdir()
-    server = Prometheus(workdir, targets).start()
+    server = Prometheus(workdir, targets, keys={"festival": "prometheus-key"}).start()
     try:
         yield server
     finally:
@@ -32,9 +44,9 @@ def test_city_gmv_by_county_through_prometheus_equals_the_api(pipeline: Pipeline
     scenario = messy(seed=31, sessions=27, polls=20)
     pipeline.publish(scenario.snapshots)
     wait_until(pipeline.consumed_offsets_caught_up, 90, "the aggregator to commit every offset")
-    counties = {row["county"]: row for row in pipeline.json("/v1/counties")["counties"]}
+    counties = {row["county"]: row for row in pipeline.json("/v1/counties", headers=BUREAU)["counties"]}
     want = {county: row["gmv_fen"] for county, row in counties.items() if row["sessions"]}
-    assert sum(want.values()) == pipeline.json("/v1/totals")["gmv_fen"] > 0
+    assert sum(want.values()) == pipeline.json("/v1/totals", headers=BUREAU)["gmv_fen"] > 0
 
     def gmv_by_county() -> dict[str, int] | None:
         result = prometheus.query("sum by (county) (livefest_festival_gmv_fen)")
@@ -45,11 +57,16 @@ def test_city_gmv_by_county_through_prometheus_equals_the_api(pipeline: Pipeline
     city = prometheus.query("sum(livefest_festival_gmv_fen)")
     assert int(city[0]["value"][1]) == sum(want.values())
     orders = prometheus.query("sum(livefest_festival_orders)")
-    assert int(orders[0]["value"][1]) == pipeline.json("/v1/totals")["orders"]
+    assert int(orders[0]["value"][1]) == pipeline.json("/v1/totals", headers=BUREAU)["orders"]
+    # Every figure came from the keyed job; the open /metrics gave none.
+    assert {s["metric"]["job"] for s in prometheus.query("livefest_festival_gmv_fen")} == {"festival"}
+    assert prometheus.query('count({job="api", county!=""})') == []
+    assert "livefest_festival_gmv_fen" not in httpx.get(f"{pipeline.url}/metrics", timeout=10).text
+    assert httpx.get(f"{pipeline.url}/v1/metrics", timeout=10).status_code == 401
 
     # The pipeline's health is there too, and the shipped rules are loaded and evaluated.
-    up = prometheus.query('up{job="api"}')
-    assert [s["value"][1] for s in up] == ["1"]
+    up = prometheus.query('up{job=~"api|festival"}')
+    assert sorted((s["metric"]["job"], s["value"][1]) for s in up) == [("api", "1"), ("festival", "1")]
     wait_until(lambda: prometheus.query("sum(livefest_aggregator_partitions_assigned) == 4"), 20,
                "every partition assigned")
     # The lag probe runs every 5 s: wait for its first measurement.

@@ -1,7 +1,8 @@
 """The metrics the code declares, read from the code itself (never from the rules or docs).
 
 Each service's `metrics.py` declares its metrics as fields of one dataclass created on an
-injectable registry; the API's festival gauges come from `FestivalCollector.describe()`.
+injectable registry; the API's festival gauges come from the `describe()` of its two
+collectors (the operational ones on /metrics, the figures on /v1/metrics).
 A metric is referred to as `service.field` (`ingest.polls`, `aggregator.consumer_lag`,
 `festival.watermark_seconds`), which is what the promtool test file writes instead of a
 name: `render()` turns `${ingest.polls}` into the series name the code really exports.
@@ -17,7 +18,8 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.metrics import MetricWrapperBase
 
 from services.aggregator.metrics import AggregatorMetrics
-from services.api.business import FestivalCollector
+from services.api.business import FestivalFiguresCollector
+from services.api.festival_health import FestivalHealthCollector
 from services.api.metrics import ApiMetrics
 from services.ingest.metrics import IngestMetrics
 
@@ -66,7 +68,9 @@ def declared() -> dict[str, Declared]:
                     f"{service}.{field.name}", metric._name, metric._type, frozenset(metric._labelnames)
                 )
     # describe() declares the festival gauges without querying ClickHouse.
-    for family in FestivalCollector(store=None, stale_after_s=120).describe():  # type: ignore[arg-type]
+    collectors = (FestivalHealthCollector(store=None, stale_after_s=120),  # type: ignore[arg-type]
+                  FestivalFiguresCollector(store=None, stale_after_s=120))  # type: ignore[arg-type]
+    for family in (family for collector in collectors for family in collector.describe()):
         ref = "festival." + family.name.removeprefix(FESTIVAL_PREFIX)
         labels = {label for sample in family.samples for label in sample.labels} | set(family._labelnames)
         found[ref] = Declared(ref, family.name, family.type, frozenset(labels))

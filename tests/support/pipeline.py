@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
-from kernel import kafka_admin
+from kernel import kafka_admin, kafka_clients
+from kernel.kafka_security import KafkaAccess
+from kernel.settings import Settings
 from schemas.snapshot import Snapshot
 from services.ingest.publisher import SnapshotPublisher
 
@@ -113,6 +115,7 @@ class Pipeline:
         }
         if store == "server":
             self.env.pop("LIVEFEST_CLICKHOUSE", None)  # commands find the local server, as a user's would
+        self.kafka_access = kafka_access_of(self.env)
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / "pipeline.log"
         self._publisher: SnapshotPublisher | None = None
@@ -209,7 +212,7 @@ class Pipeline:
         if self._publisher:
             self._publisher.close()
         try:
-            client = kafka_admin.admin(self.kafka, timeout_s=5)
+            client = kafka_admin.admin(self.kafka_access, timeout_s=5)
             client.delete_topics([self.topic, self.dlq_topic, self.topicstats_topic, self.topicstats_dlq_topic])
             client.close()
         except Exception:  # cleanup is best effort; topics are unique per test anyway
@@ -219,9 +222,9 @@ class Pipeline:
     @property
     def publisher(self) -> SnapshotPublisher:
         if self._publisher is None:
-            kafka_admin.ensure_topics(self.kafka, {self.topic: 4, self.dlq_topic: 1},
+            kafka_admin.ensure_topics(self.kafka_access, {self.topic: 4, self.dlq_topic: 1},
                                       configs={self.topic: kafka_admin.INBOUND})
-            self._publisher = SnapshotPublisher(self.kafka, self.topic)
+            self._publisher = SnapshotPublisher(self.kafka_access, self.topic)
         return self._publisher
 
     def publish(self, snapshots: Iterable[Snapshot]) -> int:
@@ -229,9 +232,9 @@ class Pipeline:
 
     def publish_topic_stats(self, messages: Iterable[tuple[bytes | None, bytes]]) -> int:
         """Raw (key, value) messages to the hashtag-readings topic."""
-        kafka_admin.ensure_topics(self.kafka, {self.topicstats_topic: 4, self.topicstats_dlq_topic: 1},
+        kafka_admin.ensure_topics(self.kafka_access, {self.topicstats_topic: 4, self.topicstats_dlq_topic: 1},
                                   configs={self.topicstats_topic: kafka_admin.INBOUND})
-        publisher = SnapshotPublisher(self.kafka, self.topicstats_topic)
+        publisher = SnapshotPublisher(self.kafka_access, self.topicstats_topic)
         try:
             count = 0
             for key, value in messages:
@@ -265,8 +268,8 @@ class Pipeline:
     def committed_and_end_offsets(self, topic: str | None = None) -> list[tuple[int, int]]:
         """(committed offset of the aggregator's group, end offset) for every partition."""
         topic = topic or self.topic
-        consumer = KafkaConsumer(bootstrap_servers=self.kafka, group_id=self.env["LIVEFEST_CONSUMER_GROUP"],
-                                 enable_auto_commit=False)
+        consumer = kafka_clients.consumer(self.kafka_access, group_id=self.env["LIVEFEST_CONSUMER_GROUP"],
+                                          enable_auto_commit=False)
         try:
             partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
             ends = consumer.end_offsets(partitions)
@@ -283,8 +286,8 @@ class Pipeline:
         return sum(committed for committed, _ in self.committed_and_end_offsets()) > 0
 
     def dead_letters(self, expected: int, timeout_s: float = 30, topic: str | None = None) -> list[bytes]:
-        consumer = KafkaConsumer(topic or self.dlq_topic, bootstrap_servers=self.kafka, auto_offset_reset="earliest",
-                                 consumer_timeout_ms=1000, enable_auto_commit=False)
+        consumer = kafka_clients.consumer(self.kafka_access, topic or self.dlq_topic, auto_offset_reset="earliest",
+                                          consumer_timeout_ms=1000, enable_auto_commit=False)
         found: list[bytes] = []
         deadline = time.monotonic() + timeout_s
         try:
@@ -293,6 +296,12 @@ class Pipeline:
         finally:
             consumer.close()
         return found
+
+
+def kafka_access_of(env: dict[str, str]) -> KafkaAccess:
+    """How the pipeline's processes reach Kafka, from their environment (its LIVEFEST_KAFKA* settings)."""
+    kafka = {k.removeprefix("LIVEFEST_").lower(): v for k, v in env.items() if k.startswith("LIVEFEST_KAFKA")}
+    return Settings(**kafka).kafka_access
 
 
 def metric_value(text: str, name: str, **labels: str) -> float:

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from kafka import KafkaConsumer
 
+from kernel import kafka_clients
 from schemas.rfc3339 import parse as parse_rfc3339
 from schemas.snapshot import Snapshot
 from services.simulator.truth import truth as simulated_truth
@@ -96,8 +96,9 @@ class Platforms:
         cumulative figures come back with the next poll, a peak seen only then does not.
         The pipeline can be exact only about what it was given."""
         served = self.truth()
-        consumer = KafkaConsumer(self.pipeline.topic, bootstrap_servers=self.pipeline.kafka,
-                                 auto_offset_reset="earliest", consumer_timeout_ms=2000, enable_auto_commit=False)
+        consumer = kafka_clients.consumer(self.pipeline.kafka_access, self.pipeline.topic,
+                                          auto_offset_reset="earliest", consumer_timeout_ms=2000,
+                                          enable_auto_commit=False)
         try:
             delivered = [Snapshot.model_validate_json(message.value) for message in consumer]
         finally:
@@ -106,8 +107,9 @@ class Platforms:
         return simulated_truth(delivered, reads, parse_rfc3339(served["event_time"]), served["finished"])
 
     def topic_reads(self) -> dict[str, int]:
-        consumer = KafkaConsumer(self.topicstats_topic, bootstrap_servers=self.pipeline.kafka,
-                                 auto_offset_reset="earliest", consumer_timeout_ms=2000, enable_auto_commit=False)
+        consumer = kafka_clients.consumer(self.pipeline.kafka_access, self.topicstats_topic,
+                                          auto_offset_reset="earliest", consumer_timeout_ms=2000,
+                                          enable_auto_commit=False)
         newest: dict[str, tuple[str, int]] = {}
         try:
             for message in consumer:

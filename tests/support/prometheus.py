@@ -15,11 +15,12 @@ class Prometheus:
     """The shipped rules and scrape config, with targets pointed at this machine's services.
 
     `alertmanager` (host:port) receives the alerts (none when not given); `alert_for`
-    replaces every alert's `for:` so that a test sees one fire within seconds."""
+    replaces every alert's `for:` so that a test sees one fire within seconds; `keys` gives
+    the bearer key of a job that scrapes with one (its `credentials_file`, written here)."""
 
     def __init__(
         self, workdir: Path, targets: dict[str, list[str]], interval_s: float = 1.0,
-        alertmanager: str | None = None, alert_for: str | None = None,
+        alertmanager: str | None = None, alert_for: str | None = None, keys: dict[str, str] | None = None,
     ) -> None:
         self.workdir = workdir
         self.port = free_port()
@@ -37,6 +38,11 @@ class Prometheus:
         shipped["scrape_configs"] = [
             {**jobs[name], "static_configs": [{"targets": hosts}]} for name, hosts in targets.items()
         ]
+        for job in shipped["scrape_configs"]:
+            if "authorization" in job:
+                key = workdir / f"{job['job_name']}.key"
+                key.write_text((keys or {}).get(job["job_name"], "no-key-given"))
+                job["authorization"] = {**job["authorization"], "credentials_file": str(key)}
         self.config = workdir / "prometheus.yml"
         self.config.write_text(yaml.safe_dump(shipped))
         self.log_path = workdir / "prometheus.log"

@@ -1,11 +1,13 @@
 """Which store a process uses (kernel/store_target.py): the one place LIVEFEST_CLICKHOUSE is resolved."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from kernel import store_target
 from kernel.chserver.control import RunningServer
+from kernel.clickhouse_roles import Role
 from kernel.settings import Settings
 from kernel.store_target import Kind, record_database, resolve, split_database, with_database
 
@@ -18,11 +20,21 @@ def no_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_an_explicit_server_dsn_is_used_as_it_is(no_env: Path):
-    target = resolve(Settings(clickhouse="http://u:secret@ch:8123/festival"))
-    assert (target.kind, target.server_dsn, target.database) == (Kind.EXTERNAL, "http://u:secret@ch:8123", "festival")
-    assert target.dsn == "http://u:secret@ch:8123/festival"
-    assert "secret" not in target.describe() and "LIVEFEST_CLICKHOUSE" in target.describe()
+def test_an_explicit_server_dsn_is_used_with_its_credentials_kept_apart(no_env: Path):
+    target = resolve(Settings(clickhouse="http://u:s%40cret@ch:8123/festival"))
+    assert (target.kind, target.server_dsn, target.database) == (Kind.EXTERNAL, "http://ch:8123", "festival")
+    assert target.dsn == "http://ch:8123/festival"
+    assert (target.user, target.password.get_secret_value()) == ("u", "s@cret")  # URL-decoded
+    assert "cret" not in target.describe() + repr(target) and "LIVEFEST_CLICKHOUSE" in target.describe()
+    assert target.child_env() == {"LIVEFEST_CLICKHOUSE": "http://ch:8123/festival", "LIVEFEST_CLICKHOUSE_USER": "u",
+                                  "LIVEFEST_CLICKHOUSE_PASSWORD": "s@cret"}
+
+
+def test_user_and_password_variables_win_over_the_dsn_and_need_no_encoding(no_env: Path):
+    settings = Settings(clickhouse="http://u:old@ch:8123/festival", clickhouse_user="livefest_reader",
+                        clickhouse_password="p@ss:w/rd?#")
+    target = resolve(settings)
+    assert (target.user, target.password.get_secret_value()) == ("livefest_reader", "p@ss:w/rd?#")
 
 
 def test_an_explicit_chdb_dsn_is_the_embedded_engine_on_that_path(no_env: Path):
@@ -50,6 +62,12 @@ def test_unset_with_the_local_server_running_goes_through_it(no_env: Path, monke
     target = resolve(Settings(data_dir=no_env / "d"))
     assert asked == [no_env / "d"]
     assert (target.kind, target.dsn) == (Kind.LOCAL_SERVER, "http://127.0.0.1:18123/festival_1")
+    # The caller's role decides the user; the passwords are the data directory's (generated once).
+    assert target.user == "livefest_reader"
+    writer = resolve(Settings(data_dir=no_env / "d"), role=Role.WRITER)
+    assert writer.user == "livefest_writer" and writer.password != target.password
+    stored = json.loads((no_env / "d" / "clickhouse-server" / "passwords.json").read_text())
+    assert stored["writer"] == writer.password.get_secret_value()
     assert target.data_path == (no_env / "d" / "clickhouse").resolve() and "pid 4242" in target.source
 
 

@@ -34,5 +34,7 @@ def _health_threads(request: Request) -> anyio.CapacityLimiter:
 
 @router.get("/metrics", response_class=PlainTextResponse, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
 def metrics(request: Request) -> Response:
-    """The app's registry: API metrics, festival figures and, in `livefest up`, the aggregator's."""
+    """The app's registry, open to any scraper: API metrics, the festival's operational gauges
+    and, in a single-process `livefest up`, the aggregator's. No figure of any county (those
+    are GET /v1/metrics, under the key rules)."""
     return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)

@@ -54,7 +54,9 @@ async def post_import(request: Request, access: AccessDep, settings: SettingsDep
         return _error(422, f"{len({p.row for p in report.problems})} row(s) have problems; nothing was applied",
                       report.problems)
     try:
-        published = await run_in_threadpool(county.publish, report.snapshots, settings.kafka, settings.snapshot_topic)
+        published = await run_in_threadpool(
+            county.publish, report.snapshots, settings.kafka_access, settings.snapshot_topic
+        )
     except county.NotDelivered as exc:
         counted("not_delivered").inc(len(report.rows))
         return _error(503, f"{exc}; send the same file again (a repeat replaces, never adds)")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from kafka.errors import KafkaError
 
+from kernel.kafka_security import KafkaAccess
 from schemas.snapshot import Snapshot
 from services.ingest.publisher import BrokerUnreachable, SnapshotPublisher
 
@@ -21,12 +22,12 @@ class NotDelivered(RuntimeError):
     """Kafka did not acknowledge every snapshot of the report; sending the file again is safe."""
 
 
-def publish(snapshots: Sequence[Snapshot], bootstrap: str, topic: str, timeout_s: float = 30.0) -> int:
+def publish(snapshots: Sequence[Snapshot], kafka: KafkaAccess, topic: str, timeout_s: float = 30.0) -> int:
     """Send `snapshots` in order and wait for the broker's acknowledgement of every one."""
     try:
-        publisher = SnapshotPublisher(bootstrap, topic, linger_ms=0, **OPTIONS)
+        publisher = SnapshotPublisher(kafka, topic, linger_ms=0, **OPTIONS)
     except (BrokerUnreachable, KafkaError) as exc:
-        raise NotDelivered(f"Kafka at {bootstrap} is unreachable: {exc}") from exc
+        raise NotDelivered(f"Kafka at {kafka.describe()} is unreachable: {exc}") from exc
     try:
         futures = [publisher.publish(s) for s in snapshots]
         publisher.flush(timeout=timeout_s)
