@@ -28,6 +28,11 @@ def test_a_cluster_node_lists_every_shard_and_its_own_macros():
     assert all(s.findtext("internal_replication") == "true" for s in shards)
     assert (root.findtext("macros/shard"), root.findtext("macros/replica")) == ("2", "r1")
     assert ET.fromstring(render(ServerConfig(http_port=1, tcp_port=2))).find("remote_servers") is None
+    assert root.find("remote_servers/festival/secret") is None
+    with_secret = ClusterMembership("festival", (("127.0.0.1:19001",),), shard="1", replica="r1", secret="s3")
+    assert "s3" not in repr(with_secret)
+    rendered = ET.fromstring(render(ServerConfig(http_port=18123, tcp_port=19001, cluster=with_secret)))
+    assert rendered.findtext("remote_servers/festival/secret") == "s3"
 
 
 def test_local_users_have_passwords_and_default_may_only_start_the_listeners():
