@@ -24,15 +24,17 @@ commit.
 No offset is skipped: the consumer knows, per partition, the offset it must deliver next
 (the committed offset after each assignment, then one past the last record gathered). A
 fetch that starts beyond it (a position left over from before a rebalance, say) is dropped
-and the partition re-read from there; only when the same hole is met twice in a row are the
-offsets taken to be gone from the log (retention) and passed over, loudly. A commit never
+and the partition re-read from there; only offsets the log no longer holds (retention) are
+passed over, loudly. A commit never
 starts beyond the committed offset (or, with nothing committed, beyond where this
 assignment started reading): Faust's own check lets one missing offset through at the head,
 and checks nothing while no offset is committed.
 """
 
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,11 +83,10 @@ class BatchConsumer(faust_aiokafka.Consumer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Per partition of a batch topic: the offset to deliver next; where this assignment
-        # started reading (the floor a commit must start from); a hole met once already.
+        # Per partition of a batch topic: the offset to deliver next, and where this
+        # assignment started reading (the floor a commit must start from).
         self._next_offset: dict[TP, int] = {}
         self._start_offset: dict[TP, int] = {}
-        self._hole_at: dict[TP, int] = {}
 
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - needs a broker
         app: BatchApp = self.app  # type: ignore[assignment]
@@ -100,10 +101,11 @@ class BatchConsumer(faust_aiokafka.Consumer):
                 if self.should_stop:
                     return
                 if generation != self.app.consumer_generation_id:
-                    # Fetched across a rebalance: positions were reset to the committed
-                    # offsets meanwhile, so these records (and those gathered) are re-fetched.
+                    # Fetched across a rebalance: what was gathered belongs to the old
+                    # assignment (recovery seeks back to the committed offsets). The records
+                    # just fetched are judged by their offsets like any others: taken when
+                    # they follow the expected offset, re-read when they do not.
                     pending.clear()
-                    continue
                 if not self.flow_active:
                     # A rebalance began: what was gathered is fetched again from the
                     # committed offsets, to which recovery seeks before the flow resumes.
@@ -134,33 +136,40 @@ class BatchConsumer(faust_aiokafka.Consumer):
                 continue
             expected = self._next_offset.get(tp)
             if expected is None:
-                # Nothing committed: the position auto_offset_reset chose (the log start).
-                expected = fetched[0].offset
-                self._start_offset.setdefault(tp, expected)
+                # Fetched between a revocation and the seek that follows the assignment:
+                # where these records stand is not known yet. The seek decides, and a
+                # position it leaves beyond the records is a hole, read again (below).
+                continue
             fetched = [r for r in fetched if r.offset >= expected]
             if not fetched:
                 continue
             if fetched[0].offset > expected and not await self._pass_hole(tp, expected, fetched[0].offset):
                 continue
-            self._hole_at.pop(tp, None)
             pending.setdefault(tp.topic, _Pending()).add(tp, fetched)
             self._next_offset[tp] = fetched[-1].offset + 1
             read_offset[tp] = fetched[-1].offset
 
     async def _pass_hole(self, tp: TP, expected: int, first: int) -> bool:
-        """Whether to deliver records that start at `first` when `expected` comes first."""
-        if self._hole_at.get(tp) != expected:
-            log.warning("%s: fetched from offset %d, expected %d; reading again from %d", tp, first, expected,
-                        expected)  # fmt: skip
-            self._hole_at[tp] = expected
-            await self.seek(tp, expected)
-            return False
-        # Met twice: the offsets are no longer in the log (retention, compaction, transaction
-        # markers). Count them as acknowledged when a commit reaches them.
-        log.error("%s: offsets %d..%d are not in the log; passing over them", tp, expected, first - 1)
-        self._gap[tp].addi(expected, first)
-        self._gap[tp].merge_overlaps()
-        return True
+        """Whether to deliver records that start at `first` when `expected` comes first.
+
+        Only offsets the log no longer holds (retention moved its start past them) are passed
+        over. Our topics have no transactions or compaction, so any other hole is a position
+        left over from before a rebalance: the partition is read again from `expected`."""
+        earliest = (await self.earliest_offsets(tp)).get(tp, 0)
+        if earliest > expected:
+            log.error("%s: offsets %d..%d are no longer in the log (retention); passing over them", tp, expected,
+                      earliest - 1)  # fmt: skip
+            self._gap[tp].addi(expected, earliest)
+            self._gap[tp].merge_overlaps()
+            self._next_offset[tp] = expected = earliest
+            if first == earliest:
+                return True
+        log.warning("%s: fetched from offset %d, expected %d; reading again from %d", tp, first, expected, expected)
+        # In the consumer's own thread, as Faust's recovery seeks (a seek from this thread
+        # does not reach aiokafka's fetcher).
+        await self.seek_wait({tp: expected})
+        self._next_offset[tp] = expected
+        return False
 
     async def _deliver_ready(self, app: "BatchApp", pending: dict[str, _Pending]) -> None:
         now = time.monotonic()
@@ -173,7 +182,7 @@ class BatchConsumer(faust_aiokafka.Consumer):
             delivery = Delivery(topic, gathered.records, self.app.consumer_generation_id)
             # Waits while the agent is busy (back-pressure), unless a rebalance suspends the
             # flow: then the delivery is dropped and fetched again from the committed offsets.
-            await self.wait_first(app.batch_channels[topic].send(value=delivery), self.suspend_flow.wait())
+            await _first_or_drop(app.batch_channels[topic].send(value=delivery), self.suspend_flow.wait())
 
     async def _deliver_one_by_one(self, tp: TP, fetched: list[Any]) -> None:
         for record in fetched:
@@ -219,24 +228,21 @@ class BatchConsumer(faust_aiokafka.Consumer):
         return offset
 
     async def perform_seek(self) -> None:
-        """Seek to the committed offsets (Faust), and deliver from exactly there on."""
+        """Seek to the committed offsets (Faust), and deliver from exactly there on: from the
+        committed offset, or where auto_offset_reset=earliest starts when nothing is committed
+        (the log's start, asked of the broker, not inferred from whatever is fetched next)."""
         await super().perform_seek()
-        for tp in self.assignment():
+        assigned = [tp for tp in self.assignment() if tp.topic in self.app.batch_channels]  # type: ignore[attr-defined]
+        uncommitted = [tp for tp in assigned if self._read_offset.get(tp) is None]
+        earliest = await self.earliest_offsets(*uncommitted) if uncommitted else {}
+        for tp in assigned:
             committed = self._read_offset.get(tp)  # perform_seek left the committed offset here
-            self._hole_at.pop(tp, None)
-            if committed is None:
-                self._next_offset.pop(tp, None)
-                self._start_offset.pop(tp, None)
-            else:
-                self._next_offset[tp] = self._start_offset[tp] = committed
-
-    async def seek(self, partition: TP, offset: int) -> None:
-        await super().seek(partition, offset)
-        self._next_offset[partition] = offset
+            start = committed if committed is not None else earliest.get(tp, 0)
+            self._next_offset[tp] = self._start_offset[tp] = start
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         for tp in revoked:
-            for positions in (self._next_offset, self._start_offset, self._hole_at):
+            for positions in (self._next_offset, self._start_offset):
                 positions.pop(tp, None)
         await super().on_partitions_revoked(revoked)
 
@@ -249,6 +255,23 @@ class BatchConsumer(faust_aiokafka.Consumer):
         if self.halted:
             return False
         return bool(await super()._commit(offsets))
+
+
+async def _first_or_drop(send: Awaitable[Any], suspended: Awaitable[Any]) -> None:
+    """Await `send` unless `suspended` comes first; then cancel the send (a queue put
+    cancelled adds nothing). Not mode's `Service.wait_first`: it asks the cancelled send
+    for its exception, which raises CancelledError, and the fetcher then dies at every
+    rebalance that finds an agent busy."""
+    sending, waiting = asyncio.ensure_future(send), asyncio.ensure_future(suspended)
+    try:
+        await asyncio.wait({sending, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
+        if not sending.done():
+            sending.cancel()
+            await asyncio.gather(sending, return_exceptions=True)
+    if not sending.cancelled():
+        sending.result()  # an error of the send itself is raised
 
 
 class BatchTransport(faust_aiokafka.Transport):

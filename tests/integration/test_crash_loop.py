@@ -27,8 +27,8 @@ def test_killed_three_times_mid_stream_gives_the_truth(make_pipeline):
     pipeline = make_pipeline(extra_env={"LIVEFEST_BATCH_SIZE": "150"})
     pipeline.start()
     publisher = pipeline.publisher
-    done = threading.Event()
-    publishing = threading.Thread(target=_publish_slowly, args=(publisher, messages, done))
+    done, killed = threading.Event(), threading.Event()
+    publishing = threading.Thread(target=_publish_slowly, args=(publisher, messages, done, killed))
     publishing.start()
     mid_stream = []
     try:
@@ -41,6 +41,7 @@ def test_killed_three_times_mid_stream_gives_the_truth(make_pipeline):
             mid_stream.append(not done.is_set())
             pipeline.start()
     finally:
+        killed.set()
         publishing.join()
     assert all(mid_stream), f"a kill landed after the stream ended: {mid_stream}"
     wait_until(pipeline.consumed_offsets_caught_up, 180, "the restarted aggregator to catch up")
@@ -49,8 +50,13 @@ def test_killed_three_times_mid_stream_gives_the_truth(make_pipeline):
     assert {(base64.b64decode(x["value_b64"]), x["reason"]) for x in letters} == {(v, r) for _, v, r in bad}
 
 
-def _publish_slowly(publisher, messages, done, chunk=25, pause_s=0.3):  # type: ignore[no-untyped-def]
+def _publish_slowly(publisher, messages, done, killed, chunk=25, pause_s=0.3):  # type: ignore[no-untyped-def]
+    # The last chunks wait for the last kill: a restart of the production shape takes 15 s
+    # or more on a loaded machine, and every kill must land while the stream still flows.
+    held_back = len(messages) - 4 * chunk
     for i in range(0, len(messages), chunk):
+        if i >= held_back:
+            killed.wait(timeout=600)
         for key, value in messages[i : i + chunk]:
             publisher.publish_raw(key, value)
         publisher.flush()

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from faust.types import TP
 from intervaltree import IntervalTree
 
-from services.aggregator.consumer import BatchConsumer, Delivery
+from services.aggregator.consumer import BatchConsumer, Delivery, _first_or_drop
 
 Record = namedtuple("Record", "offset")
 TOPIC = "livefest.snapshots.v1"
@@ -26,7 +26,7 @@ def consumer(generation: int = 7, committed: int | None = None) -> BatchConsumer
     c._n_acked = 0
     c._read_offset = defaultdict(lambda: None)
     c._buffered_partitions = set()
-    c._next_offset, c._start_offset, c._hole_at = {}, {}, {}
+    c._next_offset, c._start_offset = {}, {}
     return c
 
 
@@ -75,7 +75,7 @@ def test_no_commit_passes_one_missing_offset_at_the_head():
 
 def test_with_nothing_committed_the_commit_starts_where_reading_started():
     c = consumer()
-    c._start_offset[TP0] = 0
+    c._start_offset[TP0] = 0  # the log's start, as perform_seek asks the broker
     assert c.ack_delivery(delivery(50, 99))  # 0..49 not yet written
     assert c._new_offset(TP0) is None
     assert c.ack_delivery(delivery(0, 49))
@@ -87,9 +87,8 @@ class Seeks:
         self.calls: list[tuple[TP, int]] = []
         self.c = c
 
-    async def __call__(self, tp: TP, offset: int) -> None:
-        self.calls.append((tp, offset))
-        self.c._next_offset[tp] = offset
+    async def __call__(self, partitions: dict[TP, int]) -> None:
+        self.calls.extend(partitions.items())
 
 
 def take(c: BatchConsumer, first: int, last: int) -> dict:
@@ -99,30 +98,75 @@ def take(c: BatchConsumer, first: int, last: int) -> dict:
     return {tp: [r.offset for r in records] for tp, records in pending[TOPIC].records.items()} if pending else {}
 
 
+def log_starting_at(c: BatchConsumer, earliest: int) -> None:
+    async def earliest_offsets(*partitions: TP) -> dict[TP, int]:
+        return {tp: earliest for tp in partitions}
+
+    c.earliest_offsets = earliest_offsets  # type: ignore[method-assign]
+
+
 def test_a_fetch_beyond_the_expected_offset_is_dropped_and_the_partition_read_again():
     c = consumer(committed=100)
     c._next_offset[TP0] = c._start_offset[TP0] = 100
-    c.seek = seeks = Seeks(c)
+    c.seek_wait = seeks = Seeks(c)
+    log_starting_at(c, 0)
     assert take(c, 150, 199) == {}, "records after a hole were delivered"
-    assert seeks.calls == [(TP0, 100)]
+    assert take(c, 150, 199) == {}, "a hole the log does not explain was passed over"
+    assert seeks.calls == [(TP0, 100), (TP0, 100)]
     assert take(c, 100, 199) == {TP0: list(range(100, 200))}
     assert c._next_offset[TP0] == 200
     assert take(c, 150, 249) == {TP0: list(range(200, 250))}, "records already gathered were gathered again"
 
 
-def test_a_hole_met_twice_is_passed_over_and_counted_by_the_commit():
+def test_offsets_retention_removed_are_passed_over_and_counted_by_the_commit():
     c = consumer(committed=100)
     c._next_offset[TP0] = c._start_offset[TP0] = 100
-    c.seek = seeks = Seeks(c)
-    assert take(c, 150, 199) == {}
-    assert take(c, 150, 199) == {TP0: list(range(150, 200))}, "a hole that is really in the log stalls the partition"
-    assert seeks.calls == [(TP0, 100)]
+    c.seek_wait = seeks = Seeks(c)
+    log_starting_at(c, 150)
+    assert take(c, 150, 199) == {TP0: list(range(150, 200))}
+    assert seeks.calls == []
     assert c.ack_delivery(Delivery(TOPIC, {TP0: [Record(o) for o in range(150, 200)]}, 7))
     assert c._new_offset(TP0) == 200
 
 
-def test_with_nothing_committed_reading_starts_where_the_first_fetch_does():
+def test_retention_passes_over_only_what_the_log_no_longer_holds():
+    c = consumer(committed=100)
+    c._next_offset[TP0] = c._start_offset[TP0] = 100
+    c.seek_wait = seeks = Seeks(c)
+    log_starting_at(c, 120)
+    assert take(c, 150, 199) == {}
+    assert seeks.calls == [(TP0, 120)]
+    assert take(c, 120, 199) == {TP0: list(range(120, 200))}
+    assert c.ack_delivery(Delivery(TOPIC, {TP0: [Record(o) for o in range(120, 200)]}, 7))
+    assert c._new_offset(TP0) == 200
+
+
+def test_records_fetched_before_the_seek_of_an_assignment_wait_for_it():
+    # Between a revocation and the seek after the assignment, nothing says where a fetch
+    # stands: delivering it could make its first offset the floor of the next commit.
     c = consumer()
-    c.seek = seeks = Seeks(c)
-    assert take(c, 0, 9) == {TP0: list(range(10))}
-    assert c._start_offset[TP0] == 0 and c._next_offset[TP0] == 10 and seeks.calls == []
+    c.seek_wait = seeks = Seeks(c)
+    assert take(c, 500, 599) == {}
+    assert c._start_offset == {} and c._next_offset == {} and seeks.calls == []
+
+
+def test_a_delivery_is_dropped_without_error_when_a_rebalance_suspends_the_flow():
+    async def scenario() -> asyncio.Queue[str]:
+        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
+        await queue.put("the delivery the agent is writing")
+        suspend = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.05, suspend.set)
+        await _first_or_drop(queue.put("the next delivery"), suspend.wait())  # must not raise
+        return queue
+
+    queue = asyncio.run(scenario())
+    assert queue.qsize() == 1 and queue.get_nowait() == "the delivery the agent is writing"
+
+
+def test_a_delivery_is_sent_when_the_agent_takes_it():
+    async def scenario() -> list[str]:
+        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
+        await _first_or_drop(queue.put("a delivery"), asyncio.Event().wait())
+        return [queue.get_nowait()]
+
+    assert asyncio.run(scenario()) == ["a delivery"]
