@@ -59,7 +59,7 @@ def test_readers_never_see_partial_figures_and_writes_during_the_rebuild_all_cou
     seen: list[tuple[int, int]] = []
     written_while_rebuilding = 0
 
-    reader = Store(store.dsn, cluster=store.cluster).in_database(store.database)  # a connection of its own
+    reader = store.elsewhere(store.dsn).in_database(store.database)  # a connection of its own
 
     def read() -> None:
         while not done.is_set():
