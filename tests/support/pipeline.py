@@ -34,23 +34,35 @@ KAFKA = os.environ.get("LIVEFEST_KAFKA", "127.0.0.1:9092")
 LIVEFEST = Path(sys.executable).with_name("livefest")
 
 
-_HANDED_OUT: set[int] = set()
+def _port_range() -> range:
+    """Ports this test process hands out: below the kernel's ephemeral range (32768-60999
+    here), where no outgoing connection and no server bound to port 0 lands, and disjoint
+    per pytest-xdist worker (gw0, gw1, ...), so parallel workers never share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    first = 20000 + 2500 * index
+    return range(first, first + 2500)
+
+
+_PORTS = iter(_port_range())
 
 
 def free_port() -> int:
     """A port free now and never handed out before in this test process.
 
-    The port is released before its server binds it, and the kernel may offer the same
-    port to the next bind: a run once got one port for both its API and its ClickHouse
-    server. Remembering what was handed out keeps one process's servers apart.
+    The port is released before its server binds it: taken from the kernel's ephemeral
+    range, the kernel may offer it again to the next bind or to an outgoing connection (a
+    run once got one port for both its API and its ClickHouse server). Each port of this
+    process's range is handed out at most once.
     """
-    while True:
+    for port in _PORTS:
         with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
             return port
+    raise RuntimeError(f"no free port left in {_port_range()}")
 
 
 def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str, every_s: float = 0.2) -> Any:
