@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 LOCK     := requirements.lock
 DEV_LOCK := requirements-dev.lock
 
-.PHONY: install run test test-unit bench broker-start broker-stop clickhouse-start clickhouse-stop lint lock audit clean
+.PHONY: install run test test-unit mutate bench broker-start broker-stop clickhouse-start clickhouse-stop lint lock audit clean
 
 SCREEN := services/api/screen
 ECHARTS := $(SCREEN)/node_modules/.package-lock.json
@@ -55,6 +55,11 @@ test: install
 
 test-unit: install
 	$(BIN)/python -m pytest -m "not integration and not cluster" $(PYTEST_ARGS)
+
+# Mutation testing of the pure modules against the unit tests (README: "Mutation testing").
+# Minutes, not part of `make test` or .ci/run. MUTATE_ARGS: --keep, or mutant name patterns.
+mutate: install
+	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
 
 bench: install
 	@scripts/kafka-local.sh start

@@ -8,7 +8,7 @@ from grafana_foundation_sdk.builders import dashboard as boards
 from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as model
 from grafana_foundation_sdk.models import piechart as pie_model
-from sql import COUNTY_FILTER, COUNTY_NAMES, LIVE, PLATFORM_NAMES
+from sql import COUNTY_FILTER, COUNTY_NAMES, LIVE, PLATFORM_NAMES, VIEWERS_ONLINE_SERIES
 
 ALL_VALUES = common_builders.ReduceDataOptions().values(True).calcs([]).fields("")
 
@@ -69,23 +69,7 @@ def rankings(layout: Layout) -> list[object]:
 def curves(layout: Layout) -> list[object]:
     return [
         layout.place(timeseries.Panel().title("在线观看曲线 Viewers online").datasource(CH).unit("short")
-                     .with_target(ClickHouse("""
-            SELECT time, toInt64(sum(viewers)) AS viewers_online
-            FROM
-            (
-                SELECT
-                    toStartOfInterval(minute, toIntervalSecond($__interval_s)) AS time,
-                    session_id,
-                    argMax(if(status = 'live', viewers_online, 0), minute) AS viewers
-                FROM session_minute_increase
-                WHERE $__timeFilter(minute)
-                  AND (${county:sqlstring} = 'all'
-                       OR session_id IN (SELECT session_id FROM session_latest WHERE county = ${county:sqlstring}))
-                GROUP BY time, session_id
-            )
-            GROUP BY time
-            ORDER BY time
-        """).timeseries()), 12, 9),
+                     .with_target(ClickHouse(VIEWERS_ONLINE_SERIES).timeseries()), 12, 9),
         layout.place(timeseries.Panel().title("成交金额 GMV per interval (¥)").datasource(CH).unit("currencyCNY")
                      .with_target(ClickHouse(f"""
             SELECT

@@ -2,8 +2,8 @@
 document it: the Chinese names they give the contract's categories, and the Douyin
 activity the organiser registered for each special under the festival hashtag.
 
-Both sides of the wire use it: the adapters (services/ingest) read these names, the
-simulated back offices (services/simulator) write them. Neither owns it.
+The adapters (services/ingest) read these names; the simulated back offices
+(services/simulator) write them from a copy of their own, so that each side tests the other.
 """
 
 # The back offices name categories in Chinese; unknown names fall into `other`.
@@ -19,7 +19,6 @@ CATEGORY_NAMES: dict[str, str] = {
     "旅游": "travel",
     "其他": "other",
 }
-CATEGORY_CODES: dict[str, str] = {code: name for name, code in CATEGORY_NAMES.items()}
 
 # The organiser registered one Douyin activity per special under the festival hashtag.
 DOUYIN_ACTIVITIES: dict[str, str] = {"启动仪式专场": "launch", "乡村振兴专场": "rural", "时尚清远专场": "fashion"}

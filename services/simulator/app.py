@@ -33,6 +33,12 @@ def create_app(office: BackOffice) -> FastAPI:
         """The festival's figures in the API's terms, over every reading handed out so far."""
         return office.truth()
 
+    @app.get("/faults")
+    def faults() -> dict[str, int]:
+        """How many answers of each deliberate fault the back offices gave (tests hold the
+        adapters' failure counts to them)."""
+        return office.faults()
+
     @app.get("/rooms")
     def rooms() -> list[dict[str, Any]]:
         return [

@@ -100,6 +100,7 @@ class BackOffice:
         self._served: dict[tuple[str, datetime], Snapshot] = {}
         self._tokens: dict[str, tuple[str, str, float]] = {}  # token -> (platform, account, wall expiry)
         self._rng = random.Random(self.misbehaviour.seed)
+        self._faults: dict[str, int] = {}  # fault -> how many were planned (GET /faults)
         self.by_room = {p.room_id: p for p in self.festival.plans}
         self.by_live = {live_id(p): p for p in self.festival.plans}
         self._reads = _topic_plan(self.festival)
@@ -166,7 +167,14 @@ class BackOffice:
         with self._lock:
             if self._rng.random() >= self.misbehaviour.rate:
                 return None
-            return self._rng.choice(FAULTS)
+            fault = self._rng.choice(FAULTS)
+            self._faults[fault] = self._faults.get(fault, 0) + 1
+            return fault
+
+    def faults(self) -> dict[str, int]:
+        """How many of each fault were planned so far (every one is answered)."""
+        with self._lock:
+            return {fault: self._faults.get(fault, 0) for fault in FAULTS}
 
     def coin(self) -> float:
         with self._lock:

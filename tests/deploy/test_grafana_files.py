@@ -84,3 +84,33 @@ def test_the_clickhouse_data_source_uses_the_local_servers_http_port():
     sources = {s["uid"]: s for s in yaml.safe_load(path.read_text())["datasources"]}
     clickhouse = sources["clickhouse"]["jsonData"]
     assert (clickhouse["protocol"], clickhouse["port"]) == ("http", Settings().clickhouse_http_port) == ("http", 8123)
+
+
+# Written out by hand: what these panels must ask, so the committed dashboards are held to
+# something other than the builder that produces them (their figures: tests/engine/test_grafana_sql.py).
+HAND_WRITTEN = {
+    ("bigscreen", 1): "SELECT toDecimal128(sum(gmv_fen), 2) / 100 AS gmv_yuan FROM session_latest",
+    ("bigscreen", 2): "SELECT toInt64(sum(orders)) AS orders FROM session_latest",
+    ("bigscreen", 3): "SELECT toInt64(sum(units_sold)) AS units_sold FROM session_latest",
+    ("operations", 1): 'up{job=~"api|aggregator|ingest"}',
+    ("operations", 2): "sum by (platform) (rate(livefest_ingest_polls_total[2m])) * 60",
+    ("operations", 7): "sum by (partition) (livefest_aggregator_consumer_lag_messages)",
+    ("operations", 10): "sum(rate(livefest_aggregator_clickhouse_write_errors_total[2m]))",
+    ("operations", 12): "time() - max(livefest_festival_watermark_seconds)",
+}
+
+
+def test_some_panels_ask_exactly_the_hand_written_query():
+    found = {(path.stem, q.panel_id): " ".join(q.text.split()) for path in DASHBOARDS for q in queries(path)
+             if q.target["refId"] == "A"}
+    for key, text in HAND_WRITTEN.items():
+        assert found.get(key) == text, key
+
+
+def test_the_name_tables_are_the_contracts_codes_with_their_chinese_names():
+    texts = {(path.stem, q.panel_id): q.text for path in DASHBOARDS for q in queries(path)}
+    counties = ("['city','qingcheng','qingxin','yingde','lianzhou','fogang','yangshan','lianshan','liannan'], "
+                "['清远市','清城区','清新区','英德市','连州市','佛冈县','阳山县','连山壮族瑶族自治县','连南瑶族自治县']")
+    assert counties in texts[("bigscreen", 5)]
+    platforms = "['douyin','taobao','weishi','channels','aiguang','yizhibo','miniprogram','kuaishou']"
+    assert platforms in texts[("bigscreen", 6)]

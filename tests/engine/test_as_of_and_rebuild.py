@@ -70,13 +70,29 @@ def test_as_of_before_the_first_snapshot_and_bad_values(store: Store, client: Te
         assert response.status_code == 400 and "as_of" in response.json()["error"]
 
 
+def series_window(scenario_watermark: datetime) -> tuple[datetime, datetime]:
+    end = scenario_watermark.replace(second=0, microsecond=0) + timedelta(minutes=2)
+    return end - timedelta(minutes=40), end
+
+
+def assert_bare_step_series_are_the_truth(answers: dict[str, Any], scenario: Any) -> None:
+    """The bare `step=60` answers are 60-second buckets (a bare number is seconds), each the
+    reference semantics' figure: 40 buckets from the window's start."""
+    start, _ = series_window(scenario.watermark)
+    for metric in semantics.METRICS:
+        (got,) = [answer for path, answer in answers.items() if path.startswith(f"/v1/timeseries?metric={metric}&")]
+        truth = semantics.timeseries(scenario.snapshots, metric, start, timedelta(seconds=60), 40,
+                                     at=scenario.watermark)
+        assert got["points"] == [{"t": rfc3339(t), "value": v} for t, v in truth], metric
+        assert any(v for _, v in truth), metric  # a window with something in it
+
+
 def all_answers(client: TestClient, scenario_watermark: datetime, session_ids: list[str]) -> dict[str, Any]:
     """Every API answer worth comparing, keyed by path."""
     paths = ["/v1/totals", "/v1/counties", "/v1/specials", *(f"/v1/totals?county={c}" for c in COUNTIES),
              *(f"/v1/totals?platform={p}" for p in PLATFORMS), *(f"/v1/totals?special={s}" for s in SPECIALS),
              *(f"/v1/sessions/{sid}" for sid in session_ids)]
-    end = scenario_watermark.replace(second=0, microsecond=0) + timedelta(minutes=2)
-    start = end - timedelta(minutes=40)
+    start, end = series_window(scenario_watermark)
     for metric in semantics.METRICS:
         paths.append(f"/v1/timeseries?metric={metric}&from={quote(rfc3339(start))}&to={quote(rfc3339(end))}&step=60")
     return {path: _ok(client, path) for path in paths}
@@ -99,6 +115,7 @@ def test_rebuild_reproduces_every_derived_table_and_answer(store: Store, client:
     rebuilt = rebuild(store)
     assert {t.target for t in rebuilt} == targets
     assert all_answers(client, scenario.watermark, sorted(scenario.figures)) == before
+    assert_bare_step_series_are_the_truth(before, scenario)
     assert {t: _table_digest(store, t) for t in targets} == tables_before
     assert_api_matches(lambda path: _ok(client, path), scenario)
     rebuild(store)  # twice is the same as once

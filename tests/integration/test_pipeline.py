@@ -3,12 +3,34 @@ every API figure out equal to the truth computed from the contract."""
 
 import json
 import threading
+from datetime import timedelta
 
 import pytest
+from kafka.partitioner.default import murmur2
 
+from schemas.snapshot import Snapshot
 from tests.support.checks import assert_api_matches
 from tests.support.pipeline import Pipeline, publish_slowly, wait_until
 from tests.support.scenario import messy
+
+LATE = timedelta(minutes=10)
+
+
+def late_bounds(sent: list[Snapshot], partitions: int) -> tuple[int, int]:
+    """(surely, possibly) late snapshots of `sent` published in order, keyed by session id:
+    surely, if late already behind the newest of its own partition's earlier messages (the
+    worker has seen at least those); possibly, if anything sent is more than LATE newer."""
+    def partition(s: Snapshot) -> int:  # kafka-python's default partitioner for a keyed message
+        return (murmur2(s.session_id.encode()) & 0x7FFFFFFF) % partitions
+
+    surely = 0
+    for p in range(partitions):
+        mark = None
+        for s in (s for s in sent if partition(s) == p):
+            surely += mark is not None and mark - s.observed_at > LATE
+            mark = s.observed_at if mark is None else max(mark, s.observed_at)
+    newest = max(s.observed_at for s in sent)
+    return surely, sum(newest - s.observed_at > LATE for s in sent)
 
 
 def test_messy_stream_gives_exact_figures_and_dead_letters(pipeline: Pipeline):
@@ -25,8 +47,13 @@ def test_messy_stream_gives_exact_figures_and_dead_letters(pipeline: Pipeline):
     assert {letter["value"].encode() for letter in letters} == set(scenario.garbage)
     assert all(letter["detail"] for letter in letters)
     assert pipeline.aggregator_metric("livefest_aggregator_snapshots_rejected_total", reason="not_json") == 1
-    # Five snapshots arrive more than 10 minutes behind the watermark: counted, and still applied.
-    assert pipeline.aggregator_metric("livefest_aggregator_snapshots_late_total") >= 1
+    # Late (contract §2): more than 10 minutes behind the greatest observed_at seen so far. The
+    # shuffled stream makes hundreds late; which ones depends on how the worker interleaves the
+    # four partitions, so the contract fixes the count between two figures worked out here.
+    # (No crash or redelivery in this test, so no snapshot is counted twice.)
+    partitions = len(pipeline.committed_and_end_offsets())
+    surely, possibly = late_bounds(scenario.snapshots, partitions)
+    assert 600 < surely <= pipeline.aggregator_metric("livefest_aggregator_snapshots_late_total") <= possibly < 720
 
 
 @pytest.mark.parametrize("interrupt", ["kill", "stop"], ids=["SIGKILL", "SIGINT"])

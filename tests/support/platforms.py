@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from kernel import kafka_clients
 from schemas.rfc3339 import parse as parse_rfc3339
 from schemas.snapshot import Snapshot
 from services.simulator.truth import truth as simulated_truth
-from tests.support.pipeline import LIVEFEST, Pipeline, free_port, wait_until
+from tests.support.pipeline import LIVEFEST, Pipeline, free_port, metric_value, wait_until
 
 # A short festival: 24 broadcasts (all eight platforms, every special, per-day platforms
 # across midnight) in ~0.4 h of event time, replayed at 100x: about 15 s of wall time.
@@ -66,6 +67,7 @@ class Platforms:
             "LIVEFEST_INGEST_METRICS_PORT": str(free_port()),
         }
         self.workdir = workdir
+        self.own_adapters = False  # `livefest up` runs its own unless start() runs these
         self.config = workdir / "ingest.toml"
         text = subprocess.run(
             [str(LIVEFEST), "simulate", *FESTIVAL, "--print-config"], env=self.env, check=True, capture_output=True,
@@ -77,6 +79,7 @@ class Platforms:
         self.adapters = Child(["ingest", "--config", str(self.config)], self.env, workdir / "ingest.log", workdir)
 
     def start(self) -> "Platforms":
+        self.own_adapters = True
         self.adapters.start()  # polling fails until the simulator answers: counted, not fatal
         self.simulator.start()
         wait_until(lambda: httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200, 30, "the simulator")
@@ -84,6 +87,27 @@ class Platforms:
 
     def truth(self) -> dict[str, Any]:
         return httpx.get(f"{self.url}/truth", timeout=30).json()
+
+    def event_time(self) -> datetime:
+        """The back offices' clock (festival event time)."""
+        return datetime.fromisoformat(httpx.get(f"{self.url}/healthz", timeout=10).json()["event_time"])
+
+    def ingest_metrics(self) -> str:
+        """The adapters' /metrics: those this object started, or `livefest up`'s own."""
+        if self.own_adapters:
+            return httpx.get(f"http://127.0.0.1:{self.env['LIVEFEST_INGEST_METRICS_PORT']}/metrics", timeout=10).text
+        return self.pipeline.ingest_metrics()
+
+    def ingest_metric(self, name: str, **labels: str) -> float:
+        return metric_value(self.ingest_metrics(), name, **labels)
+
+    def wait_for_reads_after(self, instant: float, timeout_s: float = 30) -> None:
+        """Until every publishing platform has had a successful read after `instant` (Unix time)."""
+        def all_read() -> bool:
+            text = self.ingest_metrics()
+            return all(metric_value(text, "livefest_ingest_last_success_timestamp_seconds", platform=p) > instant
+                       for p in PUBLISHING)
+        wait_until(all_read, timeout_s, f"a successful read of every platform after {instant:.1f}")
 
     def close(self) -> None:
         self.adapters.stop()
@@ -158,7 +182,10 @@ def assert_api_equals_truth(pipeline: Pipeline, platforms: Platforms, timeout_s:
     """Once the festival is over and everything is consumed, every figure equals `/truth`
     (or `truth_of()`, say `Platforms.delivered_truth`)."""
     wait_until(lambda: platforms.truth()["finished"], 90, "the simulated festival to end")
-    time.sleep(1.5)  # the adapters' last poll of the ended sessions
+    # The adapters' last poll of the ended sessions: two rounds of reads of every platform after
+    # the end (the first may belong to a cycle that began before it).
+    platforms.wait_for_reads_after(time.time())
+    platforms.wait_for_reads_after(time.time())
     deadline = time.monotonic() + timeout_s
     while True:
         truth = (truth_of or platforms.truth)()

@@ -78,10 +78,10 @@ def by_special(
     reads = hashtags.special_reads(readings, before=end)
     for code in SPECIALS:
         target, got = HASHTAG_TARGETS[code], reads.get(code, 0)
-        progress = hashtags.progress_bp(got, target)
+        progress = got * 10_000 // target  # basis points, rounded down; not the report's progress_bp
         out[code].update(hashtag_target=target, hashtag_reads=got, hashtag_progress_bp=progress)
     target, got = sum(HASHTAG_TARGETS.values()), sum(reads.get(c, 0) for c in SPECIALS)
-    out["total"].update(hashtag_target=target, hashtag_reads=got, hashtag_progress_bp=hashtags.progress_bp(got, target))
+    out["total"].update(hashtag_target=target, hashtag_reads=got, hashtag_progress_bp=got * 10_000 // target)
     return out
 
 

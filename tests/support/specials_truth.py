@@ -1,4 +1,5 @@
-"""The expected `GET /v1/specials` answer, from kernel.semantics and kernel.hashtags."""
+"""The expected `GET /v1/specials` answer, from kernel.semantics and kernel.hashtags' reading
+of the hashtag reads; the progress is worked out here, not with the API's `progress_bp`."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +16,7 @@ def expected_specials(scenario: Scenario | None, readings: Sequence[TopicStats])
     rows = []
     for special in SPECIALS:
         target, got = HASHTAG_TARGETS[special], reads.get(special, 0)
-        bp = hashtags.progress_bp(got, target)
+        bp = got * 10_000 // target  # basis points, rounded down (every target is > 0)
         mine = [r.observed_at for r in readings if r.special == special and r.topic == FESTIVAL_HASHTAG]
         figures = expected_totals(scenario.figures, special=special) if scenario else dict.fromkeys(
             ("gmv_fen", "orders", "units_sold", "viewers_total", "viewers_online", "sessions", "sessions_live"), 0)

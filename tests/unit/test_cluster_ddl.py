@@ -122,3 +122,49 @@ def test_the_migrate_command_prints_it():
     result = CliRunner().invoke(main, ["migrate", "--print-cluster-ddl", "festival", "--no-replication"])
     assert result.exit_code == 0, result.output
     assert result.output == cluster_ddl("festival", replicated=False)
+
+
+def _words(sql: str) -> str:
+    return " ".join(sql.split())
+
+
+# Written by hand from migration 0005 (topic_stats, topic_state_mv) and the cluster layout the
+# operations guide describes: a Replicated* table per shard, a Distributed table over it by key.
+HAND_WRITTEN_TOPIC_STATS = """
+CREATE TABLE IF NOT EXISTS topic_stats_local ON CLUSTER festival
+(
+    platform        LowCardinality(String),
+    topic           String,
+    special         LowCardinality(String),
+    observed_at     DateTime64(6, 'UTC'),
+    kafka_partition UInt32,
+    kafka_offset    UInt64,
+    reads           UInt64,
+    received_at     DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/topic_stats_local', '{replica}',
+                                      kafka_offset)
+PARTITION BY toYYYYMM(observed_at)
+ORDER BY (platform, topic, special, observed_at);
+
+CREATE TABLE IF NOT EXISTS topic_stats ON CLUSTER festival AS topic_stats_local
+ENGINE = Distributed(festival, currentDatabase(), topic_stats_local, cityHash64(platform));
+"""
+
+HAND_WRITTEN_TOPIC_STATE_MV = """
+CREATE MATERIALIZED VIEW IF NOT EXISTS topic_state_mv ON CLUSTER festival TO topic_state_local AS
+SELECT
+    toString(t.platform) AS platform,
+    t.topic AS topic,
+    toString(t.special) AS special,
+    argMaxState(t.reads, (t.observed_at, t.kafka_offset)) AS reads,
+    max(t.observed_at) AS observed_at
+FROM topic_stats_local AS t
+GROUP BY platform, topic, special;
+"""
+
+
+def test_one_table_and_one_view_are_exactly_the_hand_written_ddl():
+    script = _words(cluster_ddl("festival"))
+    assert _words(HAND_WRITTEN_TOPIC_STATS) in script
+    assert _words(HAND_WRITTEN_TOPIC_STATE_MV) in script

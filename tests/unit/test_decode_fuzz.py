@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from services.aggregator.batch import build_batch, build_topic_stats_batch
 from services.aggregator.decode import REASONS
+from tests.support.budget import examples
 from tests.support.examples import BOUNDS, message
 from tests.support.scenario import snapshot
 
@@ -58,26 +59,26 @@ def check(values: list[bytes | None], keys: list[bytes | None] | None = None) ->
                 assert base64.b64decode(body["key_b64"]) == letter.message.key
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.binary(max_size=300), min_size=1, max_size=5), st.lists(st.binary(max_size=20), min_size=5,
                                                                             max_size=5))
 def test_arbitrary_bytes(values: list[bytes], keys: list[bytes]):
     check(list(values), list(keys[: len(values)]))
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(json_values, min_size=1, max_size=5))
 def test_arbitrary_json(values: list[object]):
     check([json.dumps(v).encode() for v in values])
 
 
-@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(500), suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(near_misses, min_size=1, max_size=5))
 def test_near_miss_snapshots(values: list[dict[str, object]]):
     check([json.dumps(v, ensure_ascii=False).encode("utf-8", "surrogatepass") for v in values])
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(timestamps, st.sampled_from(["observed_at", "polled_at"]))
 def test_odd_timestamps(stamp: str, field: str):
     check([json.dumps({**VALID, field: stamp}).encode()])

@@ -26,3 +26,25 @@ def test_example_config_loads_and_attributes_every_room():
     assert config.platforms["douyin"].topic_stats and not config.platforms["taobao"].topic_stats
     assert set(config.platforms) == {"douyin", "taobao", "weishi", "channels", "aiguang", "yizhibo", "miniprogram",
                                      "kuaishou"}
+
+
+def test_example_config_holds_the_hand_written_settings_and_rooms():
+    """Written out by hand (not generated): what the example must say for the simulator on
+    127.0.0.1:8100, so a wrong generator cannot also be the thing it is compared with."""
+    config = load(EXAMPLE)
+    for name, platform in config.platforms.items():
+        assert (platform.base_url, platform.client_id, platform.client_secret.get_secret_value()) == (
+            f"http://127.0.0.1:8100/{name}", f"livefest-{name}", f"sim-secret-{name}"), name
+        assert (platform.poll_seconds, platform.concurrency, platform.rate_per_second, platform.timeout_seconds,
+                platform.retries, platform.backoff_seconds, platform.backoff_max_seconds) == (
+            2.0, 4, 20.0, 5.0, 4, 0.2, 5.0), name
+        assert platform.topic_stats is (name == "douyin"), name
+    douyin = {r.room_id: (r.county, r.special) for r in config.platforms["douyin"].rooms}
+    assert douyin["douyin-main-city-0000"] == ("city", "launch")
+    assert douyin["douyin-brand-yingde-0042"] == ("yingde", "fashion")
+    channels = {r.room_id: r for r in config.platforms["channels"].rooms}
+    room = channels["channels-brand-yangshan-0041"]
+    assert (room.county, room.special, room.client_id, room.client_secret.get_secret_value()) == (
+        "yangshan", "fashion", "livefest-channels-channels-brand-yangshan-0041",
+        "sim-secret-channels-channels-brand-yangshan-0041")
+    assert sum(len(p.rooms) for p in config.platforms.values()) == 60

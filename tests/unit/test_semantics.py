@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kernel import semantics
+from tests.support.budget import examples
 from tests.support.scenario import START, snapshot
 
 counter = st.integers(min_value=0, max_value=2**53 - 1)
@@ -30,7 +31,7 @@ def session_snapshots(draw, session_id: str = "douyin:s1"):  # type: ignore[no-u
 
 
 @given(session_snapshots(), st.randoms(use_true_random=False), st.lists(st.integers(0, 100), max_size=20))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_duplicates_and_order_do_not_change_figures(snapshots, rng, picks):
     at = semantics.watermark(snapshots)
     assert at is not None
@@ -40,7 +41,7 @@ def test_duplicates_and_order_do_not_change_figures(snapshots, rng, picks):
 
 
 @given(session_snapshots(), st.integers(1, 30))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_increases_of_consecutive_intervals_add_up_to_the_value(snapshots, minutes):
     newest = max(snapshots, key=lambda s: s.observed_at)
     edges = [START + timedelta(minutes=minutes * i) for i in range(3600 // (60 * minutes) + 2)]
@@ -87,8 +88,29 @@ def test_county_totals_are_sums_over_sessions():
     figures = semantics.all_session_figures(snaps)
     yingde = semantics.totals(f for f in figures.values() if f.county == "yingde")
     city = semantics.totals(figures.values())
-    assert (yingde.gmv_fen, yingde.orders, yingde.sessions) == (350, 3, 2)
-    assert (city.gmv_fen, city.orders, city.sessions, city.sessions_live) == (357, 4, 3, 3)
+    assert yingde == semantics.Totals(gmv_fen=350, orders=3, units_sold=0, viewers_total=0, viewers_online=0,
+                                      sessions=2, sessions_live=2)
+    assert city == semantics.Totals(gmv_fen=357, orders=4, units_sold=0, viewers_total=0, viewers_online=0,
+                                    sessions=3, sessions_live=3)
+
+
+def test_totals_sum_every_figure():
+    """All seven totals, each from different numbers, so a figure summed into the wrong field,
+    subtracted or left out shows."""
+    at = START + timedelta(minutes=10)
+    snaps = [
+        snapshot(session_id="a:1", observed_at=at, gmv_fen=1_000, orders=10, units_sold=20, viewers_total=300,
+                 viewers_online=40),
+        snapshot(session_id="a:2", observed_at=at - timedelta(seconds=30), gmv_fen=2_000, orders=11, units_sold=21,
+                 viewers_total=301, viewers_online=41),
+        # Stale at the watermark (121 s old): counted in the counters, not online, not live.
+        snapshot(session_id="a:3", observed_at=at - timedelta(seconds=121), gmv_fen=5, orders=1, units_sold=2,
+                 viewers_total=3, viewers_online=4),
+    ]
+    assert semantics.totals(semantics.all_session_figures(snaps).values()) == semantics.Totals(
+        gmv_fen=3_005, orders=22, units_sold=43, viewers_total=604, viewers_online=81, sessions=3, sessions_live=2
+    )
+    assert semantics.totals([]) == semantics.Totals(0, 0, 0, 0, 0, 0, 0)
 
 
 def test_timeseries_counter_buckets_and_gauge_after_watermark():

@@ -18,7 +18,6 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from kernel.timeutil import SHANGHAI, to_micros
-from schemas.platforms import CATEGORY_CODES
 from schemas.snapshot import Snapshot
 from services.simulator.backoffice import BackOffice
 
@@ -51,8 +50,16 @@ def yuan_float(fen: int) -> float:
     return float(Decimal(fen) / 100)
 
 
+# The back offices' Chinese category names, written out here from schemas/platforms/README.md
+# (not taken from the adapters' table, so a wrong name on either side shows in the tests).
+CATEGORY_WIRE_NAMES: dict[str, str] = {
+    "agri": "农产品", "apparel": "服装", "furniture": "家具", "beauty": "美妆", "jewelry": "珠宝",
+    "appliance": "电器", "electronics": "电子产品", "auto": "汽车", "travel": "旅游", "other": "其他",
+}
+
+
 def names(codes: Sequence[str]) -> list[str]:
-    return [CATEGORY_CODES[c] for c in codes]
+    return [CATEGORY_WIRE_NAMES[c] for c in codes]
 
 
 @dataclass
