@@ -123,10 +123,15 @@ STAGES = ("decode", "dead_letters", "write", "ack", "commit")
 
 
 def stage_costs(pipeline: Pipeline, snapshots: int) -> dict[str, float]:
-    """Microseconds per snapshot each stage of the batch path took, summed over the workers."""
-    return {f"stage_{stage}_us": round(pipeline.aggregator_metric("livefest_aggregator_stage_seconds_sum",
-                                                                    stage=stage) / snapshots * 1e6, 2)
-            for stage in STAGES}
+    """Microseconds per snapshot each stage of the batch path took, summed over the workers,
+    and how many rows one ClickHouse write carried on average (each insert has a fixed cost
+    on the server, so this number says much about the write's cost per row)."""
+    costs = {f"stage_{stage}_us": round(pipeline.aggregator_metric("livefest_aggregator_stage_seconds_sum",
+                                                                     stage=stage) / snapshots * 1e6, 2)
+             for stage in STAGES}
+    writes = pipeline.aggregator_metric("livefest_aggregator_batch_size_count")
+    costs["rows_per_write"] = round(written(pipeline) / writes) if writes else 0
+    return costs
 
 
 def server_store(pipeline: Pipeline) -> Store:
@@ -138,9 +143,11 @@ def server_store(pipeline: Pipeline) -> Store:
 
 
 def drain(pipeline: Pipeline, total: int, api_seconds: float | None) -> tuple[float, dict[str, float]]:
-    """Wait for the workers to write `total` snapshots from the first write on; the rate,
-    and the API's figures when `api_seconds` of load ran meanwhile."""
-    wait_until(lambda: written(pipeline) > 0, 180, "the first write")
+    """Wait for the workers to write `total` snapshots; the rate of the rows written after
+    the first write was seen (the rows seen then were written before the clock started: a
+    whole insert, or several workers' inserts, of up to 20,000 rows each), and the API's
+    figures when `api_seconds` of load ran meanwhile."""
+    already = wait_until(lambda: written(pipeline), 180, "the first write")
     first = time.perf_counter()
     load = api_load.start(pipeline.url, api_seconds) if api_seconds else None
     last_report = first
@@ -152,8 +159,14 @@ def drain(pipeline: Pipeline, total: int, api_seconds: float | None) -> tuple[fl
             raise SystemExit("the aggregator did not finish within 15 minutes")
         time.sleep(0.05)
     elapsed = time.perf_counter() - first
-    print(f"  {total / elapsed:,.0f} snapshots/s ({elapsed:.1f} s)", flush=True)
-    return total / elapsed, api_load.figures(load) if load else {}
+    if already > total // 2:  # too few rows left to time: say so rather than print a rate
+        print(f"  {already:,} of {total:,} rows were written before the first write was seen: no rate "
+              "(use more --snapshots)", flush=True)
+        return 0.0, api_load.figures(load) if load else {}
+    rate = (total - already) / elapsed
+    print(f"  {rate:,.0f} snapshots/s ({total - already:,} rows in {elapsed:.1f} s after the first "
+          f"{already:,})", flush=True)
+    return rate, api_load.figures(load) if load else {}
 
 
 def freshness(pipeline: Pipeline, samples: int) -> list[float]:

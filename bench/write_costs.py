@@ -2,8 +2,8 @@
 its own (the same rows the aggregator writes, in its batch size and insert settings).
 
 Each variant gets a scratch database with the migrations applied and every materialised
-view dropped but the one measured; rows go in batch by batch through the writer's own
-insert. The best of `rounds` runs counts (anything else on the machine only adds).
+view dropped but the one measured; rows go in batch by batch as the writer inserts them (its
+columns and settings). The best of `rounds` runs counts (anything else on the machine only adds).
 """
 
 import time
@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from kernel.clickhouse import Store
 from kernel.migrate import migrate
 from services.aggregator.batch import Bounds, Message, build_batch
+from services.aggregator.columns import SNAPSHOT_TICKS, to_columns
 from services.aggregator.rows import SNAPSHOT_COLUMNS
 from services.aggregator.writer import INSERT_SETTINGS
 
@@ -32,7 +33,8 @@ def insert_seconds(store: Store, rows: Sequence[tuple[object, ...]], batch_size:
     started = time.perf_counter()
     for i in range(0, len(rows), batch_size):
         part = rows[i : i + batch_size]
-        store.insert_columns("snapshots", list(zip(*part, strict=True)), SNAPSHOT_COLUMNS, settings=INSERT_SETTINGS)
+        store.insert_columns("snapshots", to_columns(part, SNAPSHOT_COLUMNS, SNAPSHOT_TICKS), SNAPSHOT_COLUMNS,
+                             settings=INSERT_SETTINGS)
     return time.perf_counter() - started
 
 

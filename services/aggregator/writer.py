@@ -24,12 +24,14 @@ Which failures are whose:
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
 
 from kernel.clickhouse import Store, StoreError, StoreUnavailable
+from services.aggregator.columns import SNAPSHOT_TICKS, TOPIC_STATS_TICKS, to_columns
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.rows import SNAPSHOT_COLUMNS, TOPIC_STATS_COLUMNS
 
@@ -46,6 +48,11 @@ INSERT_SETTINGS = {
     # A valid batch may span any number of months (a backfill of an archived session):
     # the default limit of 100 partitions per insert would refuse it forever.
     "max_partitions_per_insert_block": 0,
+    # The raw table and each materialised view's target are written by threads of their
+    # own rather than one after the other (the stored rows are the same): on a busy
+    # machine a write waits less for CPU (measured on the local server, 60,000 rows in
+    # batches of 20,000 at load ~11 on 2 cores: median 32 -> 22 us a row, noisy).
+    "parallel_view_processing": 1,
 }
 
 
@@ -57,22 +64,24 @@ class Written:
 
 
 def write_snapshots(store: Store, rows: Sequence[Row], metrics: AggregatorMetrics) -> Written:
-    return write_rows(store, "snapshots", SNAPSHOT_COLUMNS, rows, metrics)
+    return write_rows(store, "snapshots", SNAPSHOT_COLUMNS, rows, metrics, SNAPSHOT_TICKS)
 
 
 def write_topic_stats(store: Store, rows: Sequence[Row], metrics: AggregatorMetrics) -> Written:
-    return write_rows(store, "topic_stats", TOPIC_STATS_COLUMNS, rows, metrics)
+    return write_rows(store, "topic_stats", TOPIC_STATS_COLUMNS, rows, metrics, TOPIC_STATS_TICKS)
 
 
 def write_rows(
-    store: Store, table: str, columns: Sequence[str], rows: Sequence[Row], metrics: AggregatorMetrics
+    store: Store, table: str, columns: Sequence[str], rows: Sequence[Row], metrics: AggregatorMetrics,
+    ticks: Mapping[str, timedelta] | None = None,
 ) -> Written:
-    """Store `rows` in `table` (see the module docstring for what is retried and what is refused)."""
+    """Store `rows` in `table` (see the module docstring for what is retried and what is
+    refused); the columns named in `ticks` go as integer ticks (columns.py)."""
     started = time.perf_counter()
 
     def insert(part: Sequence[Row]) -> None:
         try:
-            store.insert_columns(table, list(zip(*part, strict=True)), columns, settings=INSERT_SETTINGS)
+            store.insert_columns(table, to_columns(part, columns, ticks or {}), columns, settings=INSERT_SETTINGS)
         except (StoreUnavailable, StoreError):
             metrics.write_errors.inc()
             raise
