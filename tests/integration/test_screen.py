@@ -63,7 +63,7 @@ class Festival:
         self.pipeline.publish(snapshots)
         self.published.extend(snapshots)
         wait_until(lambda: self.totals()["as_of"] is not None and self.totals()["gmv_fen"] == self.expected_gmv(),
-                   60, "/v1/totals to show what was published")
+                   120, "/v1/totals to show what was published")  # a restarted group may still be settling
 
     @property
     def shape(self) -> str:
