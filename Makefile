@@ -54,7 +54,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: install
-	$(BIN)/python -m pytest -m "not integration" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not integration and not cluster" $(PYTEST_ARGS)
 
 # Mutation testing of the pure modules against the unit tests (README: "Mutation testing").
 # Minutes, not part of `make test` or .ci/run. MUTATE_ARGS: --keep, or mutant name patterns.

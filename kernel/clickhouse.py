@@ -105,6 +105,28 @@ DATA_ERRORS = frozenset({
 })
 _CODE = re.compile(r"Code: (\d+)")
 
+# Every query livefest sends to a cluster node (a Store with a cluster applies them to its
+# connection, so no writer or reader can forget them):
+CLUSTER_SETTINGS = {
+    # The insert returns only once every shard has written its rows (the default queues them
+    # on the receiving node and sends them later): the aggregator commits offsets after the
+    # insert returns, so the rows must be on the shards by then. A shard that is down makes
+    # the insert fail, and the aggregator retries it until the shard is back.
+    "distributed_foreground_insert": 1,
+    # With Replicated tables, a retried block that the shard already holds is dropped as a
+    # duplicate, and by default so are its materialised views' inserts, even when the first
+    # attempt failed between the raw table and a view: the views would miss those rows for
+    # good. Deduplicating each view's block on its own pushes them. Without replication the
+    # tables deduplicate nothing and this changes nothing. (The default since ClickHouse 25.x;
+    # set for older servers.)
+    "deduplicate_blocks_in_dependent_materialized_views": 1,
+    # `x IN (SELECT … FROM distributed)` over a Distributed table is refused by default
+    # (double-distributed subqueries): the subquery is then run once, by the node the query
+    # came to, and its result sent to every shard (GLOBAL IN / GLOBAL JOIN), which is exact
+    # whichever shards the subquery's rows live on.
+    "distributed_product_mode": "global",
+}
+
 
 class StoreLimitExceeded(StoreError):
     """The statement ran into one of its limits (time, memory, result size): the server is
@@ -192,12 +214,17 @@ class _Pool:
 
 
 class Store:
-    """ClickHouse for the threads of one process: a pool of clients, one borrowed per call."""
+    """ClickHouse for the threads of one process: a pool of clients, one borrowed per call.
+
+    `cluster` names the cluster (LIVEFEST_CLICKHOUSE_CLUSTER) when the server is one node of
+    it: the tables are then `Distributed` over it, every client carries CLUSTER_SETTINGS,
+    and schema changes act on every node (kernel/cluster.py, kernel/layout.py)."""
 
     def __init__(
         self,
         dsn: str,
         *,
+        cluster: str | None = None,
         user: str | None = None,
         password: SecretStr | None = None,
         query_timeout_s: float = 30.0,
@@ -206,6 +233,7 @@ class Store:
     ) -> None:
         """`user`/`password` win over the DSN's own (a server only; the embedded engine has no users)."""
         self.dsn = dsn
+        self.cluster = cluster
         self.embedded = dsn.startswith("chdb:")
         self._user = user
         self._password = password
@@ -235,6 +263,7 @@ class Store:
                 send_receive_timeout=timeout_s,
                 autogenerate_session_id=False,
                 pool_mgr=self._http_pool,
+                settings=dict(CLUSTER_SETTINGS) if self.cluster else {},
             )
         except OperationalError as exc:
             raise StoreUnavailable(
@@ -255,6 +284,11 @@ class Store:
         view = copy.copy(self)
         view.database = database
         return view
+
+    def elsewhere(self, dsn: str) -> "Store":
+        """Another server (a node of the same cluster) with this store's cluster, user, password and timeouts."""
+        return Store(dsn, cluster=self.cluster, user=self._user, password=self._password,
+                     query_timeout_s=self._query_timeout_s, connect_timeout_s=self._connect_timeout_s)  # fmt: skip
 
     def reader(self, limits: ReadLimits, pool_size: int = 8) -> "Store":
         """A read-only view with its own pool (so readers never hold a writer's
@@ -366,6 +400,11 @@ class Store:
         self._pool.close()
         if self._pinger is not None:
             self._pinger.close()
+
+
+def quote(identifier: str) -> str:
+    """An identifier (a database name) for SQL text, where parameters cannot go."""
+    return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
 
 def reason(exc: BaseException) -> str:

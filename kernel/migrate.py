@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from kernel.clickhouse import Store
+from kernel.layout import check
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,15 @@ def applied(store: Store) -> set[int]:
 
 
 def migrate(store: Store) -> list[Migration]:
-    """Apply every migration not yet applied; return those applied now."""
+    """Apply every migration not yet applied; return those applied now. On a cluster
+    (`store.cluster`), to every node (kernel/cluster_migrate.py); on one server, never to a
+    database that holds a cluster's schema (LayoutMismatch: that would change one node only)."""
+    if store.cluster is not None:
+        # Imported here: the cluster driver builds on this module's migrations and ledger.
+        from kernel.cluster_migrate import migrate_cluster
+
+        return migrate_cluster(store)
+    check(store)
     done = applied(store)
     newly = []
     for migration in available():

@@ -7,12 +7,13 @@ None has a default: unset means "not used" (an open API for local development, a
 plaintext local broker, generated local ClickHouse passwords: kernel/chserver/credentials.py).
 """
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kernel.api_keys import ApiKeys, parse_api_keys
@@ -57,6 +58,16 @@ class Settings(BaseSettings):
         None, description="comma-separated key:scope, scope all or a county"
     )
     data_dir: Path = Field(Path(".livefest"), description="where local state lives")
+    clickhouse_cluster: str | None = Field(
+        None,
+        description="the ClickHouse cluster (a <remote_servers> name) the tables are spread over; "
+        "LIVEFEST_CLICKHOUSE is then one of its nodes (deploy/README.md, the cluster section)",
+    )
+    clickhouse_cluster_secret: SecretStr | None = Field(
+        None,
+        description="the interserver secret of a local server started as a cluster node (kernel.chserver.host "
+        "--cluster), the same on every node: a node passes a query on to the others as the user who asked",
+    )
     clickhouse_http_port: int = Field(
         8123, ge=1, le=65535, description="HTTP port of the local ClickHouse server (`livefest clickhouse start`)"
     )
@@ -140,6 +151,20 @@ class Settings(BaseSettings):
     def _keys_well_formed(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and value.get_secret_value():
             parse_api_keys(value.get_secret_value())
+        return value
+
+    @field_validator("clickhouse_cluster")
+    @classmethod
+    def _cluster_is_a_server(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("must be the identifier of a <remote_servers> cluster")
+        secret = info.data.get("clickhouse")
+        dsn = secret.get_secret_value() if secret is not None else ""
+        if not dsn.startswith(("http://", "https://")):
+            raise ValueError("a cluster is reached through one of its nodes: set LIVEFEST_CLICKHOUSE to "
+                             "http(s)://user:pass@node:port/db as well")
         return value
 
     @field_validator("clickhouse")

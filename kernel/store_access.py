@@ -9,7 +9,9 @@ zeros from an empty store looks exactly like a real one.
 
 from pathlib import Path
 
-from kernel.clickhouse import Store
+from kernel.clickhouse import Store, quote
+from kernel.cluster import ClusterError, nodes
+from kernel.layout import LayoutMismatch, check
 from kernel.migrate import available
 from kernel.store_target import StoreTarget
 
@@ -59,21 +61,33 @@ def open_for_reading(target: StoreTarget, *, need_snapshots: bool = True, **time
 
 def server(target: StoreTarget, **timeouts: float) -> Store:
     """The server (or engine) of `target`, as its user, in no particular database."""
-    return Store(target.server_dsn, user=target.user, password=target.password, **timeouts)
+    return Store(target.server_dsn, cluster=target.cluster, user=target.user, password=target.password, **timeouts)
 
 
 def check_schema(store: Store, target: StoreTarget) -> None:
-    """NoData unless every migration this code ships is applied in the store's database."""
+    """NoData unless every migration this code ships is applied in the store's database (on
+    every node of a cluster) in the layout LIVEFEST_CLICKHOUSE_CLUSTER says."""
+    try:
+        check(store)
+    except LayoutMismatch as exc:
+        raise NoData(str(exc)) from exc
     if not store.rows("EXISTS TABLE schema_migrations")[0][0]:
         raise NoData(f"{target.describe()} has no livefest schema: run `livefest migrate` (or `livefest up`)")
-    have, want = store.rows(SCHEMA_VERSION_SQL)[0][0], available()[-1].version
+    have, want = _schema_version(store), available()[-1].version
     if have < want:
         raise NoData(f"{target.describe()} has schema version {have}, this code needs {want}: "
                      "run `livefest migrate`")  # fmt: skip
 
 
-def quote(identifier: str) -> str:
-    return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`"
+def _schema_version(store: Store) -> int:
+    """The newest migration applied; on a cluster, the oldest of every node's newest."""
+    if store.cluster is None:
+        return int(store.rows(SCHEMA_VERSION_SQL)[0][0])
+    try:
+        every = nodes(store)
+    except ClusterError as exc:
+        raise NoData(str(exc)) from exc
+    return min(int(node.store.rows(SCHEMA_VERSION_SQL)[0][0]) for node in every)
 
 
 def _has_clickhouse_data(path: Path) -> bool:

@@ -1,7 +1,7 @@
 """Which ClickHouse a process uses: the one place LIVEFEST_CLICKHOUSE is resolved.
 
 - `http(s)://user:pass@host:port/db`: that server (an external one: `livefest up`
-  starts none).
+  starts none); with LIVEFEST_CLICKHOUSE_CLUSTER, one node of that cluster.
 - `chdb:///path[?database=db]`: the embedded engine on that path, inside this process.
   One process per path, so `livefest up` then runs everything in one process (the
   smallest setups).
@@ -53,6 +53,7 @@ class StoreTarget:
     data_path: Path | None = None  # the ClickHouse data on this machine, when known
     user: str | None = None
     password: SecretStr | None = field(default=None, repr=False)
+    cluster: str | None = None  # LIVEFEST_CLICKHOUSE_CLUSTER: the server is one node of this cluster
 
     @property
     def dsn(self) -> str:
@@ -66,6 +67,8 @@ class StoreTarget:
             env["LIVEFEST_CLICKHOUSE_USER"] = self.user
         if self.password is not None:
             env["LIVEFEST_CLICKHOUSE_PASSWORD"] = self.password.get_secret_value()
+        if self.cluster:
+            env["LIVEFEST_CLICKHOUSE_CLUSTER"] = self.cluster
         return env
 
     @property
@@ -74,7 +77,8 @@ class StoreTarget:
 
     def describe(self) -> str:
         user = f" as {self.user}" if self.user else ""
-        return f"ClickHouse database {self.database} at {redact(self.server_dsn)}{user} ({self.source})"
+        node = f", a node of cluster {self.cluster}" if self.cluster else ""
+        return f"ClickHouse database {self.database} at {redact(self.server_dsn)}{user} ({self.source}{node})"
 
 
 def resolve(settings: Settings, database: str | None = None, role: Role = Role.READER) -> StoreTarget:
@@ -89,7 +93,8 @@ def resolve(settings: Settings, database: str | None = None, role: Role = Role.R
         bare, user, password = split_credentials(server_dsn)
         return StoreTarget(Kind.EXTERNAL, bare, database or named, "LIVEFEST_CLICKHOUSE",
                            user=settings.clickhouse_user or user,
-                           password=settings.clickhouse_password or password)  # fmt: skip
+                           password=settings.clickhouse_password or password,
+                           cluster=settings.clickhouse_cluster)  # fmt: skip
     target = local(settings.data_dir, find_running(settings.data_dir), database or recorded_database(settings.data_dir))
     if target.kind is Kind.LOCAL_SERVER:
         target = as_role(target, settings, role)

@@ -26,17 +26,20 @@ def user_error(exc: Exception) -> str | None:
     from pydantic import ValidationError
 
     from kernel.clickhouse import EngineInUse, StoreError, StoreUnavailable
+    from kernel.cluster import ClusterError
     from kernel.kafka_admin import START_HINT, BrokerUnavailable
     from kernel.kafka_clients import KafkaAuthFailed
+    from kernel.layout import LayoutMismatch
     from kernel.settings import explain
     from kernel.store_access import NoData
+    from livefest.rebuild import RebuildError
     from services.ingest.publisher import BrokerUnreachable
 
     settings = _settings_or_none()
     if isinstance(exc, ValidationError):
         return explain(exc)  # never the value of a secret
-    if isinstance(exc, NoData | EngineInUse):
-        return str(exc)  # it names the store and what to do
+    if isinstance(exc, NoData | EngineInUse | ClusterError | LayoutMismatch | RebuildError):
+        return str(exc)  # it names the store (or node) and what to do
     if isinstance(exc, StoreUnavailable):
         return (f"{_store_name(settings)} is unreachable ({_root_cause(exc)}): start the ClickHouse server "
                 "(`livefest clickhouse start`, `livefest up`) or point LIVEFEST_CLICKHOUSE at one")
@@ -189,22 +192,34 @@ def _interrupt(signum: int, frame: object) -> None:
     "cluster",
     metavar="CLUSTER",
     default=None,
-    help="Print the Replicated*/Distributed variant of every migration for CLUSTER; apply nothing.",
+    help="Print the cluster variant of every migration for CLUSTER (Replicated*/Distributed, ON CLUSTER); "
+    "apply nothing.",
 )
-def migrate(cluster: str | None) -> None:
-    """Apply the ClickHouse migrations that are not applied yet."""
+@click.option(
+    "--no-replication",
+    is_flag=True,
+    help="The sharded layout without Replicated engines (a cluster without Keeper): for --print-cluster-ddl, "
+    "or for a new cluster's schema with LIVEFEST_CLICKHOUSE_CLUSTER (an existing one keeps its layout).",
+)
+def migrate(cluster: str | None, no_replication: bool) -> None:
+    """Apply the ClickHouse migrations that are not applied yet (with LIVEFEST_CLICKHOUSE_CLUSTER,
+    to every node of the cluster)."""
     if cluster:
         from livefest.cluster_ddl import cluster_ddl
 
-        sys.stdout.write(cluster_ddl(cluster))
+        sys.stdout.write(cluster_ddl(cluster, replicated=not no_replication))
         return
     from kernel.clickhouse_roles import Role
+    from kernel.cluster_migrate import migrate_cluster
     from kernel.migrate import migrate as run_migrate
     from kernel.store_access import open_for_writing
     from kernel.store_target import resolve
 
     target = resolve(get_settings(), role=Role.ADMIN)
-    applied = run_migrate(open_for_writing(target))
+    if no_replication and not target.cluster:
+        raise click.UsageError("--no-replication needs --print-cluster-ddl or LIVEFEST_CLICKHOUSE_CLUSTER")
+    store = open_for_writing(target)
+    applied = migrate_cluster(store, not no_replication) if target.cluster else run_migrate(store)
     click.echo(target.describe())
     for m in applied:
         click.echo(f"applied {m.version:04d}_{m.name}")

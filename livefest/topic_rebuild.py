@@ -5,7 +5,9 @@ last resort when the raw tables themselves are lost. The raw tables and every de
 table are truncated, then each topic is read from its earliest offset up to the end
 offsets seen when the rebuild started, through the aggregator's own pure decoding
 (invalid messages are skipped: they are already in the dead-letter topics); the
-materialized views refill the derived tables as the rows go in. Rows keep their Kafka
+materialized views refill the derived tables as the rows go in. On a cluster, every
+node's local tables are truncated and the rows go through the Distributed tables
+(synchronously: kernel/clickhouse.py's CLUSTER_SETTINGS). Rows keep their Kafka
 partition and offset, so ties between deliveries break exactly as they did live.
 Run it with the aggregator stopped: readers see partial figures until it finishes, and
 if it is interrupted, run it again.
@@ -19,8 +21,10 @@ from kafka import TopicPartition
 
 from kernel import kafka_clients
 from kernel.clickhouse import Store
+from kernel.cluster import nodes
 from kernel.kafka_security import KafkaAccess
 from kernel.lag import OffsetReader, total_held
+from kernel.layout import SINGLE, check
 from kernel.settings import Settings
 from livefest import progress
 from livefest.rebuild import derived_tables
@@ -70,11 +74,14 @@ def topic_size(kafka: KafkaAccess, topic: str) -> int:
 
 
 def rebuild_from_topics(store: Store, settings: Settings) -> dict[str, int]:
-    """Truncate raw and derived tables, re-insert every valid message; rows per table
-    (a progress bar per topic on a terminal)."""
+    """Truncate raw and derived tables (on every node of a cluster), re-insert every valid
+    message; rows per table (a progress bar per topic on a terminal)."""
     plan = raw_tables(settings)
-    for table in sorted({t.target for t in derived_tables(store)} | {s.table for s in plan}):
-        store.command(f"TRUNCATE TABLE {table}")
+    layout = check(store) or SINGLE
+    for node in nodes(store):
+        local = {t.target for t in derived_tables(node.store)} | {layout.local(s.table) for s in plan}
+        for table in sorted(local):
+            node.store.command(f"TRUNCATE TABLE {table}")
     written: dict[str, int] = {}
     for source in plan:
         written[source.table] = 0
@@ -82,7 +89,9 @@ def rebuild_from_topics(store: Store, settings: Settings) -> dict[str, int]:
                           topic_size(settings.kafka_access, source.topic)) as bar:
             for records in read_topic(settings.kafka_access, source.topic):
                 rows = source.rows(records, datetime.now(UTC))
-                store.insert(source.table, rows, source.columns)
+                # A replicated table drops a block it has seen before as a duplicate, even after
+                # the TRUNCATE, and the topic gives the same blocks again.
+                store.insert(source.table, rows, source.columns, settings={"insert_deduplicate": 0})
                 written[source.table] += len(rows)
                 bar.update(len(records))
         log.info("%s: %d rows from %s", source.table, written[source.table], source.topic)

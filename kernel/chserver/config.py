@@ -7,8 +7,23 @@ hashes), so the server has no user without a password but the host's own (see th
 """
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ClusterMembership:
+    """This server as a node of a `<remote_servers>` cluster: every shard's replicas as
+    `host:tcp_port`, and the `{shard}`/`{replica}` macros of this node (the cluster DDL's
+    Replicated paths use them). `secret`, the same on every node, lets a node pass a query
+    on to the others as the user who asked it (ClickHouse's interserver secret): without
+    it, a node reaches the others as `default`, which can read nothing here."""
+
+    name: str
+    shards: tuple[tuple[str, ...], ...]
+    shard: str
+    replica: str
+    secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -24,6 +39,7 @@ class ServerConfig:
     # seconds (ClickHouse's default for years) keeps a stop clean while Grafana or a
     # report job holds a connection; clients simply reconnect.
     keep_alive_timeout_s: int = 3
+    cluster: ClusterMembership | None = None
 
 
 def render(config: ServerConfig) -> str:
@@ -37,8 +53,29 @@ def render(config: ServerConfig) -> str:
         ("users_config", config.users_config),
     ):
         ET.SubElement(root, name).text = str(value)
+    if config.cluster is not None:
+        _add_cluster(root, config.cluster)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _add_cluster(root: ET.Element, cluster: ClusterMembership) -> None:
+    servers = ET.SubElement(ET.SubElement(root, "remote_servers"), cluster.name)
+    if cluster.secret:
+        ET.SubElement(servers, "secret").text = cluster.secret
+    for replicas in cluster.shards:
+        shard = ET.SubElement(servers, "shard")
+        # Replicated tables copy a shard's rows between its replicas themselves: a
+        # Distributed insert writes each row to one replica.
+        ET.SubElement(shard, "internal_replication").text = "true"
+        for address in replicas:
+            host, _, port = address.rpartition(":")
+            replica = ET.SubElement(shard, "replica")
+            ET.SubElement(replica, "host").text = host
+            ET.SubElement(replica, "port").text = port
+    macros = ET.SubElement(root, "macros")
+    ET.SubElement(macros, "shard").text = cluster.shard
+    ET.SubElement(macros, "replica").text = cluster.replica
 
 
 def write(config: ServerConfig, path: Path) -> Path:

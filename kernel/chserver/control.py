@@ -17,6 +17,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from kernel.chserver.config import ClusterMembership
 from kernel.chserver.paths import ServerPaths
 
 
@@ -36,12 +37,18 @@ class RunningServer:
         return f"http://{self.listen_host}:{self.http_port}"
 
 
-def host_command(data_dir: Path, http_port: int, tcp_port: int) -> list[str]:
-    """The argv of a host process for `data_dir` (run it with any working directory)."""
-    return [
+def host_command(data_dir: Path, http_port: int, tcp_port: int,
+                 cluster: ClusterMembership | None = None) -> list[str]:
+    """The argv of a host process for `data_dir` (run it with any working directory), as a
+    node of `cluster` when given."""
+    argv = [
         sys.executable, "-m", "kernel.chserver.host",
         "--data-dir", str(data_dir.resolve()), "--http-port", str(http_port), "--tcp-port", str(tcp_port),
     ]  # fmt: skip
+    if cluster is not None:
+        argv += ["--cluster", cluster.name, "--shards", *(",".join(s) for s in cluster.shards),
+                 "--macros", cluster.shard, cluster.replica]  # fmt: skip
+    return argv
 
 
 def find_running(data_dir: Path, timeout_s: float = 2.0) -> RunningServer | None:

@@ -35,7 +35,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from kernel.chserver import credentials
-from kernel.chserver.config import ServerConfig, write
+from kernel.chserver.config import ClusterMembership, ServerConfig, write
 from kernel.chserver.paths import ServerPaths
 from kernel.chserver.users import local_users
 from kernel.clickhouse_roles import Role
@@ -154,15 +154,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--http-port", type=int, required=True)
     parser.add_argument("--tcp-port", type=int, required=True)
+    parser.add_argument("--cluster", help="as a node of this <remote_servers> cluster (needs --shards, --macros)")
+    parser.add_argument("--shards", nargs="+", default=[], metavar="HOST:TCP[,HOST:TCP]",
+                        help="the cluster's shards in order, each its replicas' native addresses")
+    parser.add_argument("--macros", nargs=2, metavar=("SHARD", "REPLICA"), help="this node's {shard} and {replica}")
     args = parser.parse_args(argv)
     paths = ServerPaths(args.data_dir)
-    config = ServerConfig(http_port=args.http_port, tcp_port=args.tcp_port)
+    settings = get_settings()
+    config = ServerConfig(http_port=args.http_port, tcp_port=args.tcp_port,
+                          cluster=_membership(args, settings.clickhouse_cluster_secret))  # fmt: skip
     paths.data.mkdir(parents=True, exist_ok=True)
-    passwords = credentials.passwords(args.data_dir, credentials.chosen_in(get_settings()))
+    passwords = credentials.passwords(args.data_dir, credentials.chosen_in(settings))
     write(config, paths.config)
     paths.users.write_text(local_users(passwords), encoding="utf-8")
     os.chdir(paths.home)  # clickhouse-local reads ./config.xml
     return Host(paths, config, passwords[Role.ADMIN]).serve()
+
+
+def _membership(args: argparse.Namespace, secret: SecretStr | None) -> ClusterMembership | None:
+    if not args.cluster:
+        return None
+    if not (args.shards and args.macros):
+        raise SystemExit("--cluster needs --shards and --macros")
+    shards = tuple(tuple(shard.split(",")) for shard in args.shards)
+    return ClusterMembership(args.cluster, shards, shard=args.macros[0], replica=args.macros[1],
+                             secret=secret.get_secret_value() if secret is not None else None)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import faust
 from prometheus_client import Counter
 
 from kernel.clickhouse import Store
+from kernel.layout import check
 from services.aggregator import steps
 from services.aggregator.batch import Batch, DeadLetter, Message
 from services.aggregator.consumer import BatchApp, Delivery
@@ -72,6 +73,9 @@ class BatchAgent:
         acknowledgements follow the offsets."""
         storing: asyncio.Future[None] | None = None
         try:
+            # Before anything is written: a worker that took a cluster's Distributed tables
+            # for one server's would acknowledge rows the shards do not hold yet.
+            await asyncio.get_running_loop().run_in_executor(None, check, self.store)
             await self.prepare()
             async for delivery in stream:
                 batch = self.decode(delivery)

@@ -6,6 +6,12 @@ either losing the batch or committing past it. Writes are idempotent (raw rows a
 by identity, derived tables are idempotent aggregates), so retrying a write that may have
 half-succeeded is safe, and so is writing a batch in parts.
 
+On a cluster (LIVEFEST_CLICKHOUSE_CLUSTER) the store's connection makes every insert into
+the Distributed tables synchronous (kernel/clickhouse.py, CLUSTER_SETTINGS): an insert
+returns once every shard holds its rows, and a shard that is down is an error retried like
+any outage, so the offsets never move past rows a shard does not hold. A retry may write
+again the part a shard already took: the same idempotence absorbs it.
+
 Which failures are whose:
   - the store is away or overloaded (`StoreUnavailable`): retry the whole batch with
     bounded backoff, for as long as it takes; the lag grows and the alerts fire;

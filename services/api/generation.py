@@ -25,8 +25,14 @@ log = logging.getLogger(__name__)
 
 
 def probe(store: Store) -> str:
-    """The current generation of `store`'s database (a cheap read of system.parts)."""
-    parts, digest = store.rows(queries.GENERATION, {"tables": list(queries.GENERATION_TABLES)})[0]
+    """The current generation of `store`'s database (a cheap read of system.parts; on a
+    cluster, of every node's)."""
+    if store.cluster is None:
+        parts, digest = store.rows(queries.GENERATION, {"tables": list(queries.GENERATION_TABLES)})[0]
+    else:
+        local = [f"{table}_local" for table in queries.GENERATION_TABLES]
+        parameters = {"cluster": store.cluster, "database": store.database, "tables": local}
+        parts, digest = store.rows(queries.GENERATION_CLUSTER, parameters)[0]
     return f"{parts}-{digest}"
 
 

@@ -242,3 +242,13 @@ GENERATION = """
     FROM system.parts
     WHERE database = currentDatabase() AND active AND table IN {tables:Array(String)}
 """
+
+# On a cluster the tables the API reads are Distributed, holding no parts: the generation
+# is that of every node's local tables (`<table>_local`), the node named in each part's
+# hash, since the replicas of a shard hold parts of the same names.
+GENERATION_CLUSTER = """
+    SELECT toInt64(count()) AS parts,
+           toString(groupBitXor(cityHash64(hostName(), tcpPort(), table, name, modification_time, rows))) AS digest
+    FROM clusterAllReplicas({cluster:String}, system.parts)
+    WHERE database = {database:String} AND active AND table IN {tables:Array(String)}
+"""

@@ -82,17 +82,21 @@ def committed(pipeline: Pipeline) -> dict[int, int]:
         consumer.close()
 
 
-def assert_written(pipeline: Pipeline, acknowledged: dict[int, int]) -> None:
-    """Every snapshot acknowledged by the end of the outage is in ClickHouse. Only identities
-    all of whose copies lie below the committed offset count: a lost one can never come back."""
+def assert_written(pipeline: Pipeline, acknowledged: dict[int, int], server: str | None = None) -> None:
+    """Every snapshot acknowledged by the end of the outage is in ClickHouse (the pipeline's
+    local server, or the DSN `server`). Only identities all of whose copies lie below the
+    committed offset count: a lost one can never come back."""
     copies: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     for record in read_topic(pipeline):
         copies[(record.key.decode(), _observed_us(record.value))].append((record.partition, record.offset))
     settled = {identity for identity, at in copies.items() if all(o < acknowledged[p] for p, o in at)}
     assert settled, "nothing was acknowledged before the end of the outage"
-    server = f"http://127.0.0.1:{pipeline.env['LIVEFEST_CLICKHOUSE_HTTP_PORT']}/livefest"
-    passwords = json.loads((pipeline.data_dir / "clickhouse-server" / "passwords.json").read_text())
-    client = clickhouse_connect.get_client(dsn=server, username="livefest_reader", password=passwords["reader"])
+    if server is None:
+        passwords = json.loads((pipeline.data_dir / "clickhouse-server" / "passwords.json").read_text())
+        client = clickhouse_connect.get_client(dsn=f"http://127.0.0.1:{pipeline.env['LIVEFEST_CLICKHOUSE_HTTP_PORT']}"
+                                               "/livefest", username="livefest_reader", password=passwords["reader"])
+    else:
+        client = clickhouse_connect.get_client(dsn=server)  # its user and password in the DSN
     rows = client.query("SELECT session_id, toUnixTimestamp64Micro(observed_at) FROM snapshots").result_rows
     missing = settled - {(sid, int(us)) for sid, us in rows}
     where = {identity: copies[identity] for identity in sorted(missing)[:5]}

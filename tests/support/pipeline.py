@@ -4,6 +4,8 @@ by a unique topic, consumer group, data directory and free ports per test.
 Two shapes (`store`): "server", the production shape (a local ClickHouse server of the
 test's own data directory, two aggregator processes, the API process), and "embedded",
 everything in one process around the embedded engine (LIVEFEST_CLICKHOUSE=chdb://…).
+"external" is the production shape against a ClickHouse the test runs itself and names in
+`extra_env` (LIVEFEST_CLICKHOUSE, e.g. one node of tests/support/cluster.py's cluster).
 """
 
 import json
@@ -77,7 +79,7 @@ def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str, every_
     raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what} (last: {last!r})")
 
 
-STORES = ("server", "embedded")
+STORES = ("server", "embedded")  # the shapes every integration test runs in
 WORKERS = 2  # aggregator processes in the "server" shape
 
 
@@ -93,7 +95,7 @@ class Pipeline:
         store: str = "embedded",
         workers: int = WORKERS,
     ) -> None:
-        assert store in STORES, store
+        assert store in (*STORES, "external"), store
         tag = uuid.uuid4().hex[:10]
         self.tag = tag
         self.kafka = kafka
@@ -133,6 +135,8 @@ class Pipeline:
     def _store_env(self) -> dict[str, str]:
         if self.store == "embedded":
             return {"LIVEFEST_CLICKHOUSE": f"chdb://{self.data_dir / 'clickhouse'}"}
+        if self.store == "external":
+            return {"LIVEFEST_AGGREGATOR_WEB_PORT": "0"}
         # Unset LIVEFEST_CLICKHOUSE: `up` starts the data directory's local server (below).
         return {"LIVEFEST_CLICKHOUSE_HTTP_PORT": str(free_port()), "LIVEFEST_CLICKHOUSE_TCP_PORT": str(free_port()),
                 "LIVEFEST_AGGREGATOR_WEB_PORT": "0"}

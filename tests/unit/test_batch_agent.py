@@ -74,7 +74,12 @@ class FakeApp:
 
 
 class EmptyStore:
-    def rows(self, sql: str) -> list[tuple[None]]:
+    cluster = None  # one server
+    database = "livefest"
+
+    def rows(self, sql: str, parameters: object = None) -> list[tuple[None]]:
+        if "system.tables" in sql:
+            return []  # the layout check: no tables yet
         return [(None,)]  # no watermark yet
 
 

@@ -16,6 +16,25 @@ def test_listeners_on_this_machine_only_on_the_chosen_ports():
     assert 0 < int(values["keep_alive_timeout"]) < 5
 
 
+def test_a_cluster_node_lists_every_shard_and_its_own_macros():
+    from kernel.chserver.config import ClusterMembership
+
+    membership = ClusterMembership("festival", (("127.0.0.1:19001",), ("127.0.0.1:19002", "10.0.0.2:9000")),
+                                   shard="2", replica="r1")
+    root = ET.fromstring(render(ServerConfig(http_port=18123, tcp_port=19002, cluster=membership)))
+    shards = root.findall("remote_servers/festival/shard")
+    assert [[(r.findtext("host"), r.findtext("port")) for r in s.findall("replica")] for s in shards] == [
+        [("127.0.0.1", "19001")], [("127.0.0.1", "19002"), ("10.0.0.2", "9000")]]
+    assert all(s.findtext("internal_replication") == "true" for s in shards)
+    assert (root.findtext("macros/shard"), root.findtext("macros/replica")) == ("2", "r1")
+    assert ET.fromstring(render(ServerConfig(http_port=1, tcp_port=2))).find("remote_servers") is None
+    assert root.find("remote_servers/festival/secret") is None
+    with_secret = ClusterMembership("festival", (("127.0.0.1:19001",),), shard="1", replica="r1", secret="s3")
+    assert "s3" not in repr(with_secret)
+    rendered = ET.fromstring(render(ServerConfig(http_port=18123, tcp_port=19001, cluster=with_secret)))
+    assert rendered.findtext("remote_servers/festival/secret") == "s3"
+
+
 def test_local_users_have_passwords_and_default_may_only_start_the_listeners():
     from pydantic import SecretStr
 

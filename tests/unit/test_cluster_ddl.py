@@ -1,30 +1,47 @@
-"""The replicated/sharded DDL is generated from every migration (no hand-kept copy)."""
+"""The cluster DDL is generated from every migration (no hand-kept copy), in both layouts:
+replicated with ON CLUSTER (a cluster with Keeper), and sharded without replication (run
+on every node). Either way every migration is recorded and backfills are kept."""
 
 import re
 
 import pytest
 
-from kernel.migrate import available
-from livefest.cluster_ddl import UnsupportedStatement, cluster_ddl, convert
+from kernel.cluster_ddl import UnsupportedStatement, convert, ledger
+from kernel.layout import Layout
+from kernel.migrate import CREATE_LEDGER, available
+from livefest.cluster_ddl import cluster_ddl
+
+REPLICATED = Layout("festival", replicated=True)
+SHARDED = Layout("festival", replicated=False)
 
 
 def statements(script: str) -> list[str]:
-    return [s.strip() for s in re.split(r";\s*$", script, flags=re.MULTILINE) if s.strip()]
+    return [_code(s) for s in re.split(r";\s*$", script, flags=re.MULTILINE) if _code(s)]
 
 
-def test_every_migration_statement_converts():
+def _code(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("--")).strip()
+
+
+def tables() -> list[str]:
+    found = [t for m in available() for t in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", m.sql)]
+    assert found, "the migrations create tables"
+    return found
+
+
+@pytest.mark.parametrize("layout", [REPLICATED, SHARDED])
+def test_every_migration_statement_converts_and_only_backfills_run_once(layout: Layout):
     for migration in available():
         for statement in migration.statements():
-            converted = convert(statement, "festival")
-            # Only a backfill is left out (a fresh cluster has nothing to backfill).
-            assert converted or re.match(r"(--.*\n)*\s*INSERT INTO \w+\s+SELECT", statement), statement[:80]
+            converted = convert(statement, layout)
+            assert converted, statement[:80]
+            backfill = bool(re.match(r"INSERT INTO \w+\s+SELECT", _code(statement)))
+            assert [c.once for c in converted] == [backfill] * len(converted), statement[:80]
 
 
 def test_every_table_becomes_replicated_local_plus_distributed():
     script = cluster_ddl("festival")
-    tables = [t for m in available() for t in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", m.sql)]
-    assert tables, "the migrations create tables"
-    for table in tables:
+    for table in tables():
         assert re.search(rf"CREATE TABLE IF NOT EXISTS {table}_local ON CLUSTER festival\b", script), table
         assert f"'/clickhouse/tables/{{shard}}/{{database}}/{table}_local', '{{replica}}'" in script, table
         key = "platform" if table.startswith("topic_") else "session_id"
@@ -35,10 +52,20 @@ def test_every_table_becomes_replicated_local_plus_distributed():
            "kafka_offset)" in script
 
 
-def test_materialized_views_read_and_write_shard_local_tables():
-    script = cluster_ddl("festival")
-    views = re.findall(r"CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) ON CLUSTER festival TO (\w+) AS(.*?);",
-                       script, flags=re.S)
+def test_the_sharded_layout_keeps_each_engine_and_has_no_on_cluster():
+    script = "\n".join(statements(cluster_ddl("festival", replicated=False)))
+    assert "Replicated" not in script and "ON CLUSTER" not in script
+    for table in tables():
+        assert re.search(rf"CREATE TABLE IF NOT EXISTS {table}_local\n", script), table
+        assert f"ENGINE = Distributed(festival, currentDatabase(), {table}_local, " in script, table
+    assert "ENGINE = ReplacingMergeTree(kafka_offset)" in script
+
+
+@pytest.mark.parametrize("replicated", [True, False])
+def test_materialized_views_read_and_write_shard_local_tables(replicated: bool):
+    script = cluster_ddl("festival", replicated=replicated)
+    on = " ON CLUSTER festival" if replicated else ""
+    views = re.findall(rf"CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+){on} TO (\w+) AS(.*?);", script, flags=re.S)
     assert len(views) == sum(m.sql.count("CREATE MATERIALIZED VIEW") for m in available()) >= 2
     sources = {"session_state_local": "snapshots_local", "session_minute_local": "snapshots_local",
                "session_newest_local": "snapshots_local", "session_closings_local": "snapshots_local",
@@ -47,17 +74,39 @@ def test_materialized_views_read_and_write_shard_local_tables():
         assert re.findall(r"FROM (\w+)", body) == [sources[target]], target
 
 
-def test_every_statement_is_on_the_cluster_and_every_migration_is_named():
+def test_every_ddl_statement_is_on_the_cluster_and_every_migration_named_and_recorded():
     script = cluster_ddl("festival")
     for statement in statements(script):
-        assert " ON CLUSTER festival" in statement, statement[:120]
+        if not statement.startswith("INSERT INTO"):
+            assert " ON CLUSTER festival" in statement, statement[:120]
     for migration in available():
         assert f"-- {migration.version:04d}_{migration.name}" in script
+        record = f"INSERT INTO schema_migrations (version, name) VALUES ({migration.version}, '{migration.name}')"
+        assert script.count(record) == 1, migration.name
+
+
+def test_backfills_go_through_the_distributed_tables_once():
+    """A later migration's backfill (0007) is kept: through the Distributed tables it reads
+    every shard and sends each session's state to that session's shard."""
+    for replicated in (True, False):
+        script = cluster_ddl("festival", replicated=replicated)
+        assert "INSERT INTO session_newest\nSELECT" in script
+        assert "INSERT INTO session_closings\nSELECT" in script
+    assert "-- once\nINSERT INTO session_newest\nSELECT" in cluster_ddl("festival", replicated=False)
+
+
+def test_the_ledger_is_replicated_across_the_whole_cluster_or_local_to_each_node():
+    replicated = ledger(CREATE_LEDGER, REPLICATED, on_cluster=True)
+    assert "schema_migrations ON CLUSTER festival\n" in replicated
+    # One Keeper path for every shard: one INSERT records a migration on every node.
+    assert "ReplicatedReplacingMergeTree('/clickhouse/tables/{database}/schema_migrations', '{shard}-{replica}')" \
+           in replicated
+    assert ledger(CREATE_LEDGER, SHARDED) == CREATE_LEDGER.strip()
 
 
 def test_unknown_statements_and_bad_cluster_names_are_refused():
     with pytest.raises(UnsupportedStatement):
-        convert("ALTER TABLE snapshots ADD COLUMN x UInt8", "festival")
+        convert("ALTER TABLE snapshots ADD COLUMN x UInt8", REPLICATED)
     with pytest.raises(ValueError):
         cluster_ddl("festival; DROP TABLE snapshots")
 
@@ -70,6 +119,9 @@ def test_the_migrate_command_prints_it():
     result = CliRunner().invoke(main, ["migrate", "--print-cluster-ddl", "festival"])
     assert result.exit_code == 0, result.output
     assert result.output == cluster_ddl("festival")
+    result = CliRunner().invoke(main, ["migrate", "--print-cluster-ddl", "festival", "--no-replication"])
+    assert result.exit_code == 0, result.output
+    assert result.output == cluster_ddl("festival", replicated=False)
 
 
 def _words(sql: str) -> str:
@@ -116,4 +168,3 @@ def test_one_table_and_one_view_are_exactly_the_hand_written_ddl():
     script = _words(cluster_ddl("festival"))
     assert _words(HAND_WRITTEN_TOPIC_STATS) in script
     assert _words(HAND_WRITTEN_TOPIC_STATE_MV) in script
-

@@ -43,6 +43,30 @@ def test_key_with_colons_keeps_everything_before_the_scope():
     assert keys.scope_of("a:b:c") == "city" and keys.scope_of("a:b") is None
 
 
+def test_a_cluster_is_reached_through_one_of_its_server_nodes(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("LIVEFEST_CLICKHOUSE", "http://u:p@node1:8123/livefest")
+    monkeypatch.setenv("LIVEFEST_CLICKHOUSE_CLUSTER", "festival")
+    target = resolve(Settings())
+    assert (target.kind, target.cluster) == (Kind.EXTERNAL, "festival")
+    assert "a node of cluster festival" in target.describe() and ":p@" not in target.describe()
+
+
+@pytest.mark.parametrize(("dsn", "cluster", "fragment"), [
+    (None, "festival", "set LIVEFEST_CLICKHOUSE"),
+    ("chdb:///tmp/x", "festival", "set LIVEFEST_CLICKHOUSE"),
+    ("http://node1:8123/livefest", "fest ival", "identifier"),
+])  # fmt: skip
+def test_a_cluster_without_a_server_dsn_or_with_a_bad_name_fails_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, dsn: str | None, cluster: str, fragment: str
+):
+    monkeypatch.delenv("LIVEFEST_CLICKHOUSE", raising=False)
+    if dsn:
+        monkeypatch.setenv("LIVEFEST_CLICKHOUSE", dsn)
+    monkeypatch.setenv("LIVEFEST_CLICKHOUSE_CLUSTER", cluster)
+    with pytest.raises(ValidationError, match=fragment):
+        Settings()
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [("LIVEFEST_API_QUERY_SECONDS", "121"), ("LIVEFEST_API_MAX_MEMORY_BYTES", "4000000001"),
