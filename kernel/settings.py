@@ -86,6 +86,11 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=0, le=65535)
+    aggregator_nice: int = Field(
+        10, ge=0, le=19,
+        description="how much a `livefest aggregator` process lowers its CPU priority: on a machine it "
+        "shares with the API, a busy worker must not stall the answers (0 keeps it)",
+    )
     aggregator_web_host: str = Field(
         "127.0.0.1", description="where `livefest aggregator` serves /metrics (0.0.0.0 only where Prometheus "
         "scrapes it from another host, as in compose)"

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -238,6 +239,9 @@ def aggregator() -> None:
     from services.aggregator import worker
 
     settings = get_settings()
+    # Throughput work yields the CPU to latency work: the API (and the big screens) answer
+    # within milliseconds while a worker writes at full speed on the same cores.
+    os.nice(settings.aggregator_nice)
     # Before Faust subscribes (and might create them bare): the inbound topics must carry
     # the broker's clock, which bounds event time.
     kafka_admin.ensure_pipeline_topics(settings)
