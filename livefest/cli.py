@@ -51,6 +51,11 @@ def user_error(exc: Exception) -> str | None:
     if isinstance(exc, KafkaError):
         kafka = settings.kafka_access.describe() if settings else "LIVEFEST_KAFKA=?"
         if isinstance(exc, KafkaTimeoutError):
+            if settings is not None and settings.kafka_access.uses_sasl:
+                # kafka-python retries a refused SASL handshake like a lost connection: on a
+                # busy machine its bootstrap can time out before the refusal is seen.
+                return (f"{kafka} did not answer in time or refused the credentials ({exc}): check "
+                        "LIVEFEST_KAFKA_SASL_USERNAME / LIVEFEST_KAFKA_SASL_PASSWORD, and that the broker runs")
             return f"{kafka} did not answer in time ({exc}): {START_HINT}"
         return f"Kafka at {kafka} failed ({exc}); is the broker up? See `livefest status`"
     return None

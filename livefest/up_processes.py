@@ -97,7 +97,10 @@ def _child_env(settings: Settings) -> dict[str, str]:
     gets the one user of its role (least privilege: the API never sees the admin's password)."""
     secret = {"LIVEFEST_CLICKHOUSE_USER", "LIVEFEST_CLICKHOUSE_PASSWORD"} | {role.password_variable for role in Role}
     env = {name: value for name, value in os.environ.items() if name not in secret}
-    return {**env, "LIVEFEST_DATA_DIR": str(settings.data_dir.resolve())}
+    # Faust retitles its worker with setproctitle when that is installed (mutmut brings it
+    # into the dev environment), which by default overwrites the memory /proc/PID/environ
+    # shows: SPT_NOENV keeps the environment an operator (or a test) inspects intact.
+    return {**env, "LIVEFEST_DATA_DIR": str(settings.data_dir.resolve()), "SPT_NOENV": "1"}
 
 
 def _clickhouse(settings: Settings, database: str, supervisor: Supervisor, run_file: "RunFile") -> StoreTarget:

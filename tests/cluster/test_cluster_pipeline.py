@@ -14,6 +14,7 @@ writes and reads through node 1, node 2 is stopped and started mid-stream, and t
 
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,7 +86,17 @@ def assert_writes_wait_for_the_stopped_shard(pipeline: Pipeline, cluster: LocalC
     offsets committed meanwhile."""
     errors = "livefest_aggregator_clickhouse_write_errors_total"
     wait_until(lambda: pipeline.aggregator_metric(errors) > 0, 60, "the workers to meet the stopped shard")
-    acknowledged = committed(pipeline)
+    # A batch written just before the stop may still be committed (commits run every
+    # second, later for a worker the machine keeps waiting): the offsets must settle first.
+    readings = [committed(pipeline)]
+
+    def settled() -> bool:
+        time.sleep(2)
+        readings.append(committed(pipeline))
+        return readings[-1] == readings[-2]
+
+    wait_until(settled, 60, "the committed offsets to settle once every write fails")
+    acknowledged = readings[-1]
     seen = pipeline.aggregator_metric(errors)
     wait_until(lambda: pipeline.aggregator_metric(errors) >= seen + 2, 60, "two more failed (retried) writes")
     assert committed(pipeline) == acknowledged, "offsets moved while a shard could not be written"
