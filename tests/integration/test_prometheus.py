@@ -71,8 +71,11 @@ def test_city_gmv_by_county_through_prometheus_equals_the_api(pipeline: Pipeline
     assert httpx.get(f"{pipeline.url}/v1/metrics", timeout=10).status_code == 401
 
     # The pipeline's health is there too, and the shipped rules are loaded and evaluated.
-    up = prometheus.query('up{job=~"api|festival"}')
-    assert sorted((s["metric"]["job"], s["value"][1]) for s in up) == [("api", "1"), ("festival", "1")]
+    def up() -> list[tuple[str, str]] | None:  # each job scraped at least once
+        found = sorted((s["metric"]["job"], s["value"][1]) for s in prometheus.query('up{job=~"api|festival"}'))
+        return found if len(found) == 2 else None
+
+    assert wait_until(up, 20, "both API jobs scraped") == [("api", "1"), ("festival", "1")]
     wait_until(lambda: prometheus.query("sum(livefest_aggregator_partitions_assigned) == 4"), 20,
                "every partition assigned")
     # The lag probe runs every 5 s: wait for its first measurement.
