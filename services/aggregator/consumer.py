@@ -235,9 +235,16 @@ class BatchConsumer(faust_aiokafka.Consumer):
         assigned = [tp for tp in self.assignment() if tp.topic in self.app.batch_channels]  # type: ignore[attr-defined]
         uncommitted = [tp for tp in assigned if self._read_offset.get(tp) is None]
         earliest = await self.earliest_offsets(*uncommitted) if uncommitted else {}
+        starts = {}
         for tp in assigned:
             committed = self._read_offset.get(tp)  # perform_seek left the committed offset here
-            start = committed if committed is not None else earliest.get(tp, 0)
+            starts[tp] = committed if committed is not None else earliest.get(tp, 0)
+        if starts:
+            # Records fetched before this seek were not delivered (no expected offset yet) but
+            # moved the fetch position past them: seek every partition, not only those with a
+            # commit aiokafka seeks to, so they are read again.
+            await self.seek_wait(starts)
+        for tp, start in starts.items():
             self._next_offset[tp] = self._start_offset[tp] = start
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
