@@ -191,9 +191,10 @@ def test_screen_reconnects_after_the_api_restarts(festival: Festival, browser: B
         festival.publish([room("kuaishou:c", "city", 25, 5_000_000)])
         screen.wait_for_gmv(festival.expected_gmv())
         assert screen.gmv_fen() == festival.totals()["gmv_fen"] and screen.status() == "live"
-        # The only errors: the stream cut by the stop and the refused attempts while down.
-        assert screen.errors and all(e.startswith("Failed to load resource: net::ERR_") for e in screen.errors), \
-            screen.errors
+        # The only errors: the stream cut by the stop and the refused attempts while down. Whether
+        # Chromium logs any depends on when its retries fall (the outage itself is proven by the
+        # "reconnecting" mark above).
+        assert all(e.startswith("Failed to load resource: net::ERR_") for e in screen.errors), screen.errors
     finally:
         screen.close()
 
