@@ -187,7 +187,7 @@ class BatchConsumer(faust_aiokafka.Consumer):
     async def _deliver_one_by_one(self, tp: TP, fetched: list[Any]) -> None:
         for record in fetched:
             message = self._to_message(tp, record)
-            await self.wait_first(self.callback(message), self.suspend_flow.wait())
+            await _first_or_drop(self.callback(message), self.suspend_flow.wait())
             self._read_offset[tp] = record.offset
 
     def ack_delivery(self, delivery: Delivery) -> bool:
@@ -239,13 +239,14 @@ class BatchConsumer(faust_aiokafka.Consumer):
         for tp in assigned:
             committed = self._read_offset.get(tp)  # perform_seek left the committed offset here
             starts[tp] = committed if committed is not None else earliest.get(tp, 0)
-        if starts:
-            # Records fetched before this seek were not delivered (no expected offset yet) but
-            # moved the fetch position past them: seek every partition, not only those with a
-            # commit aiokafka seeks to, so they are read again.
-            await self.seek_wait(starts)
+        # Expected offsets first, then the seek: a fetch in between is judged by its offsets
+        # (a hole is read again). Records fetched before, while no offset was expected, were
+        # not delivered but moved the position past them: every partition is sought, not only
+        # those with a commit (aiokafka seeks those alone), so that they are read again.
         for tp, start in starts.items():
             self._next_offset[tp] = self._start_offset[tp] = start
+        if starts:
+            await self.seek_wait(starts)
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         for tp in revoked:
@@ -265,10 +266,11 @@ class BatchConsumer(faust_aiokafka.Consumer):
 
 
 async def _first_or_drop(send: Awaitable[Any], suspended: Awaitable[Any]) -> None:
-    """Await `send` unless `suspended` comes first; then cancel the send (a queue put
-    cancelled adds nothing). Not mode's `Service.wait_first`: it asks the cancelled send
-    for its exception, which raises CancelledError, and the fetcher then dies at every
-    rebalance that finds an agent busy."""
+    """Await `send` (a delivery to an agent's channel, or Faust's per-record callback)
+    unless `suspended` comes first; then cancel it (a cancelled queue put adds nothing).
+    Not mode's `Service.wait_first`: it asks the cancelled send for its exception, which
+    raises CancelledError, and the fetcher then dies at every rebalance that finds an agent
+    busy."""
     sending, waiting = asyncio.ensure_future(send), asyncio.ensure_future(suspended)
     try:
         await asyncio.wait({sending, waiting}, return_when=asyncio.FIRST_COMPLETED)
