@@ -152,7 +152,7 @@ def _drop_shadow(store: Store, target: str, views: list[DerivedTable]) -> None:
 
 
 def _wait_for(store: Store, query_ids: list[str]) -> None:
-    """Until none of these queries runs any more (ClusterError after INSERTS_WAIT_S)."""
+    """Until none of these queries runs any more (RebuildError after INSERTS_WAIT_S)."""
     deadline = time.monotonic() + INSERTS_WAIT_S
     while query_ids and store.rows(STILL_RUNNING, {"ids": query_ids})[0][0]:
         if time.monotonic() > deadline:
