@@ -1,9 +1,11 @@
 """Repeated questions answered at the edge: the exact bytes of a 200 given in the current
 write generation, served again without routing, validation or dependencies.
 
-Why: in `livefest up` the API shares one Python process (one GIL) with the aggregator, so
-every request's Python work is taken from ingestion and queues behind it; a big screen
-asks the same URL again and again. The key is everything in the request that can change
+Why: a big screen asks the same URL again and again, and routing, validation and
+dependencies are most of a cached answer's cost. On two cores the API's process shares the
+CPU with the aggregator workers and the ClickHouse server (and in the embedded shape,
+`LIVEFEST_CLICKHOUSE=chdb://…`, one process and one GIL with the aggregator), so that work
+is taken from ingestion. The key is everything in the request that can change
 the answer: path, query string and Authorization header (so a key only ever gets what it
 was given, access decided as usual on its first ask). Only answers the routes mark as
 generation answers (services/api/answers.py) are kept, and all of them are dropped when
