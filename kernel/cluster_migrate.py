@@ -21,11 +21,9 @@ from kernel.clickhouse import Store
 from kernel.cluster import ClusterError, Node, nodes
 from kernel.cluster_ddl import convert, ledger
 from kernel.layout import Layout, check
-from kernel.migrate import CREATE_LEDGER, Migration, available
+from kernel.migrate import CREATE_LEDGER, Migration, available, record, recorded
 
 log = logging.getLogger(__name__)
-
-RECORD_SQL = "INSERT INTO schema_migrations (version, name) VALUES ({v:UInt32}, {n:String})"
 
 
 def migrate_cluster(store: Store, new_cluster_replicated: bool | None = None) -> list[Migration]:
@@ -64,7 +62,7 @@ def pending_migrations(every: list[Node]) -> list[Migration]:
     versions = [m.version for m in available()]
     missing: set[int] = set()
     for node in every:
-        have = {int(row[0]) for row in node.store.rows("SELECT DISTINCT version FROM schema_migrations")}
+        have = recorded(node.store)
         lacks = [v for v in versions if v not in have]
         if lacks and any(v > lacks[0] for v in have):
             raise ClusterError(
@@ -83,4 +81,4 @@ def apply(migration: Migration, layout: Layout, every: list[Node]) -> None:
             for node in every[:1] if converted.once else every:
                 node.store.command(converted.sql)
     for node in every:
-        node.store.command(RECORD_SQL, {"v": migration.version, "n": migration.name})
+        record(node.store, migration)

@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations
 ENGINE = ReplacingMergeTree
 ORDER BY version
 """
+RECORD_SQL = "INSERT INTO schema_migrations (version, name) VALUES ({v:UInt32}, {n:String})"
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,17 @@ def available() -> list[Migration]:
 
 def applied(store: Store) -> set[int]:
     store.command(CREATE_LEDGER)
+    return recorded(store)
+
+
+def recorded(store: Store) -> set[int]:
+    """The versions the store's ledger records (the ledger must exist)."""
     return {int(row[0]) for row in store.rows("SELECT DISTINCT version FROM schema_migrations")}
+
+
+def record(store: Store, migration: Migration) -> None:
+    """Record `migration` as applied in the store's ledger."""
+    store.command(RECORD_SQL, {"v": migration.version, "n": migration.name})
 
 
 def migrate(store: Store) -> list[Migration]:
@@ -79,9 +90,6 @@ def migrate(store: Store) -> list[Migration]:
         log.info("applying migration %04d_%s", migration.version, migration.name)
         for statement in migration.statements():
             store.command(statement)
-        store.command(
-            "INSERT INTO schema_migrations (version, name) VALUES ({v:UInt32}, {n:String})",
-            {"v": migration.version, "n": migration.name},
-        )
+        record(store, migration)
         newly.append(migration)
     return newly
