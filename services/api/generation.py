@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 from kernel.clickhouse import Store, StoreError, StoreUnavailable
+from kernel.layout import Layout
 from services.api import queries
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def probe(store: Store) -> str:
     if store.cluster is None:
         parts, digest = store.rows(queries.GENERATION, {"tables": list(queries.GENERATION_TABLES)})[0]
     else:
-        local = [f"{table}_local" for table in queries.GENERATION_TABLES]
+        local = [Layout(cluster=store.cluster).local(table) for table in queries.GENERATION_TABLES]
         parameters = {"cluster": store.cluster, "database": store.database, "tables": local}
         parts, digest = store.rows(queries.GENERATION_CLUSTER, parameters)[0]
     return f"{parts}-{digest}"
