@@ -5,13 +5,12 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from kernel.timeutil import EPOCH
 from services.aggregator.decode import Rejected, decode, decode_topic_stats
 from services.aggregator.rows import snapshot_row, topic_stats_row
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Message(NamedTuple):

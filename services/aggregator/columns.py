@@ -10,10 +10,10 @@ writes both ways and compares the stored rows.
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from kernel.timeutil import EPOCH
 
 # The DateTime64 columns of the raw tables and their tick: DateTime64(6) counts
 # microseconds, DateTime64(3) milliseconds (migrations 0001 and 0005).
