@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 # the services, as the Dockerfile installs them; requirements-dev.lock adds the tools).
 LOCK     := requirements.lock
 DEV_LOCK := requirements-dev.lock
+PIP_LOCK := requirements-pip.lock
 
 .PHONY: install run test test-unit mutate bench broker-start broker-stop clickhouse-start clickhouse-stop lint lock audit clean
 
@@ -24,10 +25,14 @@ install: $(STAMP) $(ECHARTS)
 $(ECHARTS): $(SCREEN)/package-lock.json
 	npm ci --prefix $(SCREEN) --no-audit --no-fund --loglevel=error
 
-$(STAMP): pyproject.toml $(LOCK) $(DEV_LOCK)
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --require-hashes -r $(DEV_LOCK)
-	$(BIN)/pip install -q --no-deps -e .
+$(STAMP): pyproject.toml $(LOCK) $(DEV_LOCK) $(PIP_LOCK)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "livefest needs Python >= 3.11; $(PYTHON) is $$($(PYTHON) --version 2>&1): run make PYTHON=python3.11 (or newer)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+		{ echo "$(PYTHON) -m venv failed: on Debian/Ubuntu install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r $(PIP_LOCK)
+	$(BIN)/python -m pip install -q --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $(STAMP)
 
 # After changing the dependencies in pyproject.toml: re-resolve both lock files (the dev
