@@ -42,6 +42,8 @@ County = Literal[
     "liannan",
 ]
 Special = Literal["launch", "rural", "fashion"]
+# Who produced a snapshot (contract 1.1): a platform adapter, or a county's uploaded report.
+Source = Literal["adapter", "county_report"]
 Category = Literal[
     "agri",
     "apparel",
@@ -59,6 +61,7 @@ PLATFORMS: tuple[str, ...] = get_args(Platform)
 COUNTIES: tuple[str, ...] = get_args(County)
 SPECIALS: tuple[str, ...] = get_args(Special)
 CATEGORIES: tuple[str, ...] = get_args(Category)
+SOURCES: tuple[str, ...] = get_args(Source)
 
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9:_.\-]+$")]
 Count = Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
@@ -67,8 +70,12 @@ Count = Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
 class Snapshot(BaseModel):
     """A session's figures as the platform's back office showed them at `observed_at`.
 
-    Counters (`viewers_total`, `orders`, `units_sold`, `gmv_fen`) are session-cumulative;
-    `viewers_online` and `products_listed` are gauges. Identity: (session_id, observed_at).
+    Counters (`viewers_total`, `orders`, `units_sold`, `gmv_fen`, `refund_fen`) are
+    session-cumulative; `viewers_online` and `products_listed` are gauges. `gmv_fen` is the
+    back office's 成交金额, gross of later refunds; `refund_fen` (退款金额) is given where the
+    platform reports it (contract 1.1). `source` says who produced the snapshot: a platform
+    adapter (the default) or a county's uploaded report, which counts only for sessions no
+    adapter feeds (contract section 2, ownership). Identity: (session_id, observed_at).
     """
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
@@ -99,6 +106,8 @@ class Snapshot(BaseModel):
     products_listed: Count
     categories: tuple[Category, ...] = ()
     polled_at: Rfc3339 | None = None
+    refund_fen: Count | None = None
+    source: Source = "adapter"
 
     @field_validator("observed_at", "polled_at")
     @classmethod
@@ -108,8 +117,9 @@ class Snapshot(BaseModel):
     def to_wire(self) -> dict[str, object]:
         """The JSON object adapters publish (RFC 3339 timestamps, `schema` field)."""
         data = self.model_dump(mode="json", by_alias=True, exclude_none=False)
-        if self.polled_at is None:
-            data.pop("polled_at")
+        for optional in ("polled_at", "refund_fen"):
+            if data[optional] is None:
+                data.pop(optional)
         data["categories"] = list(self.categories)
         return data
 

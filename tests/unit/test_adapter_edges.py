@@ -124,6 +124,7 @@ def test_a_layout_read_in_full():
         "county": "yingde", "special": "rural", "observed_at": "2021-10-23T10:05:00+08:00", "status": "ended",
         "viewers_online": 3, "viewers_total": 41, "orders": 5, "units_sold": 7, "gmv_fen": 1235,
         "products_listed": 9, "categories": ["agri", "beauty"], "polled_at": "2021-10-23T10:05:02+08:00",
+        "source": "adapter",
     }
     assert daily_with(DOUYIN, raw) == Carry(40, 4, 6, 1234)
 

@@ -62,7 +62,7 @@ def parse_row(number: int, values: dict[str, Any], now: datetime) -> tuple[str |
     county = row.read(t.COUNTY, lambda v: cells.choice(v, t.COUNTIES, COUNTIES))
     platform = row.read(t.PLATFORM, lambda v: cells.choice(v, t.PLATFORMS, PLATFORMS))
     fields = {
-        "schema": SCHEMA_ID, "platform": platform, "county": county,
+        "schema": SCHEMA_ID, "source": "county_report", "platform": platform, "county": county,
         "session_id": f"{platform}:{row.read(t.SESSION, cells.identifier)}",
         "room_id": row.read(t.ROOM, cells.identifier),
         "special": row.read(t.SPECIAL, lambda v: cells.choice(v, t.SPECIALS, SPECIALS)),
