@@ -17,6 +17,7 @@ from services.ingest.county.rows import Problem, Rules, parse_row
 from services.ingest.county.table import ReportError, open_table
 
 __all__ = ["ParsedRow", "Report", "ReportError", "foreign_rows", "parse_report"]
+MAX_PROBLEMS = 1_000  # listed in an answer; a file of 10,000 bad rows would otherwise list 140,000
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Report:
     mapping: str = "livefest-template"  # the name of the mapping the file was read with
     ignored_columns: tuple[str, ...] = field(default=())
     county_column: str = t.COUNTY  # the file's header for the county (problems name it)
+    refused_rows: int = 0  # rows with at least one problem (problems lists the first MAX_PROBLEMS)
 
     @property
     def snapshots(self) -> list[Snapshot]:
@@ -50,16 +52,19 @@ def parse_report(data: bytes, now: datetime, scope: str | None = None,
     table = open_table(data)
     binding = choose(table.header, mappings.shipped(), mapping)
     rules = _rules(binding, scope)
-    rows, problems = [], []
+    rows, problems, refused = [], [], set()
     for number, cells in table.rows:
         county, snapshot, found = parse_row(number, binding.pick(cells), now, rules)
         rows.append(ParsedRow(number, county, snapshot))
-        problems += found
+        problems += found[: max(0, MAX_PROBLEMS - len(problems))]  # a whole bad file lists the first ones
+        refused.update(p.row for p in found)
     if not rows:
         raise ReportError("the file has a header but no rows: one row per session, please")
-    problems += _across_rows(rows, binding)
+    across = _across_rows(rows, binding)
+    problems += across[: max(0, MAX_PROBLEMS - len(problems))]
+    refused.update(p.row for p in across)
     return Report(rows, sorted(problems, key=lambda p: (p.row, binding.order(p.column))), binding.mapping.name,
-                  binding.ignored, binding.label("county"))
+                  binding.ignored, binding.label("county"), len(refused))
 
 
 def _rules(binding: Binding, scope: str | None) -> Rules:
