@@ -76,8 +76,8 @@ def dimension_bomb() -> bytes:
 
 
 def zip_bomb(megabytes: int = 200) -> bytes:
-    """A sheet of `megabytes` MB of blank rows, deflated ~1000:1."""
-    body = b'<row r="1"/>' * (megabytes * 1024 * 1024 // 12)
+    """A sheet padded with `megabytes` MB of spaces, deflated ~1000:1."""
+    body = b" " * (megabytes * 1024 * 1024)
     return workbook(sheet("").encode().replace(b"<sheetData>", b"<sheetData>" + body))
 
 

@@ -104,8 +104,11 @@ class Mapping(BaseModel):
         return self.columns.get(field, ())
 
     def required_fields(self) -> list[str]:
-        """Fields whose column must be in the file (no default, not optional)."""
-        return [f for f in self.columns if f not in OPTIONAL and f not in self.defaults and f != "county"]
+        """Fields whose column must be in the file (no default, not optional). Where a
+        mapping names both a session id and a start column, either one will do (match.py)."""
+        either = {"session_id", "start"} <= set(self.columns)
+        return [f for f in self.columns if f not in OPTIONAL and f not in self.defaults and f != "county"
+                and not (either and f in ("session_id", "start"))]
 
 
 def _check_defaults(defaults: dict[str, str | int]) -> None:

@@ -53,12 +53,14 @@ def bind(mapping: Mapping, header: Sequence[str]) -> tuple[Binding | None, list[
     columns: dict[str, tuple[int, str]] = {}
     problems: list[str] = []
     for field in mapping.columns:
-        found = [p for h in mapping.headers(field) for p in where.get(canonical(h), [])]
+        found = sorted({p for h in mapping.headers(field) for p in where.get(canonical(h), [])})
         if len(found) > 1:
             problems.append(f"column {header[found[0]].strip()} is given twice")
         elif found:
             columns[field] = (found[0], header[found[0]].strip())
     missing = [mapping.headers(f)[0] for f in mapping.required_fields() if f not in columns]
+    if {"session_id", "start"} <= set(mapping.columns) and not {"session_id", "start"} & set(columns):
+        missing.append(f"{mapping.headers('session_id')[0]} (or {mapping.headers('start')[0]})")
     used = {p for p, _ in columns.values()}
     unused = tuple(header[p].strip() for ps in where.values() for p in ps if p not in used)
     if missing:

@@ -80,7 +80,7 @@ class Rules:
     headers: dict[str, str] | None = None
 
     def label(self, field: str) -> str:
-        return (self.headers or {}).get(field, field)
+        return (self.headers or {}).get(field) or t.LABELS.get(field, field)
 
     def why_required(self, field: str) -> str:
         if field == "county":

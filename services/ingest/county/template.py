@@ -48,3 +48,9 @@ CATEGORY_NAMES_SHOWN = tuple(CATEGORY_NAMES)  # 农产品 … 其他, as the tem
 def canonical_header(text: str) -> str:
     """Headers as people type them: ASCII parentheses and stray spaces are fine."""
     return "".join(text.split()).replace("(", "（").replace(")", "）")
+
+# Each contract field's name in the template: how a problem names a field an export lacks.
+LABELS = {"county": COUNTY, "platform": PLATFORM, "room_id": ROOM, "session_id": SESSION, "special": SPECIAL,
+          "observed_at": OBSERVED, "status": STATUS, "viewers_online": ONLINE, "viewers_total": VIEWERS,
+          "orders": ORDERS, "units_sold": UNITS, "gmv": GMV, "products_listed": PRODUCTS,
+          "categories": CATEGORIES, "refund": "退款金额（元）", "start": "开播时间"}
