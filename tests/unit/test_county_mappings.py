@@ -75,7 +75,8 @@ county = "yingde"
 
 
 def test_a_county_supplied_mapping_reads_fen_and_turns_net_into_gross():
-    data = "场次,房间,统计时间,观看,单数,件数,净销售额(分),退款(分),专场\nmp-1,39,20211025 2310,2000,80,95,999901,100,乡村振兴\n"
+    data = ("场次,房间,统计时间,观看,单数,件数,净销售额(分),退款(分),专场\n"
+            "mp-1,39,20211025 2310,2000,80,95,999901,100,乡村振兴\n")
     report = parse_report(data.encode(), NOW, scope="yingde", mapping=load_mapping(COUNTY_OWN.encode()))
     assert report.problems == [] and report.mapping == "yingde-mp-ledger"
     (s,) = report.snapshots
