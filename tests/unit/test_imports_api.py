@@ -52,7 +52,8 @@ def test_every_malformed_file_is_4xx_json_and_publishes_nothing(rig, name: str):
     assert response.headers["content-type"] == "application/json" and response.json()["error"]
     assert recorder.published == []
     (record,) = recorder.records
-    assert (record.via, record.county, record.status, record.rows_accepted) == ("api", "yingde", response.status_code, 0)
+    assert (record.via, record.county, record.status, record.rows_accepted) == (
+        "api", "yingde", response.status_code, 0)
 
 
 def test_scientific_notation_is_refused_not_read_as_a_hundred_thousand_yuan(rig):
@@ -109,7 +110,7 @@ def test_an_export_with_the_parks_own_mapping_as_multipart(rig):
     mapping = (b'schema = "livefest.county_mapping.v1"\nname = "own"\ntitle = "t"\nplatform = "weishi"\n'
                b'[columns]\nsession_id = "SID"\nroom_id = "RID"\nobserved_at = "T"\nviewers_total = "V"\n'
                b'orders = "O"\nunits_sold = "U"\ngmv = "G"\n[defaults]\nstatus = "ended"\nproducts_listed = 0\n')
-    report = "SID,RID,T,V,O,U,G,X\n40001,ws-1,2021-10-28 22:00:00,3001,41,50,\"6,543.21\",?\n".encode()
+    report = b"SID,RID,T,V,O,U,G,X\n40001,ws-1,2021-10-28 22:00:00,3001,41,50,\"6,543.21\",?\n"
     response = client.post("/v1/imports", headers=YINGDE,
                            files={"report": ("r.csv", io.BytesIO(report)), "mapping": ("m.toml", io.BytesIO(mapping))})
     assert response.status_code == 200, response.text

@@ -45,10 +45,6 @@ CATEGORIES_ZH = {**CATEGORY_NAMES, "旅游套票": "travel", "民宿": "travel",
 CATEGORY_NAMES_SHOWN = tuple(CATEGORY_NAMES)  # 农产品 … 其他, as the template's notes list them
 
 
-def canonical_header(text: str) -> str:
-    """Headers as people type them: ASCII parentheses and stray spaces are fine."""
-    return "".join(text.split()).replace("(", "（").replace(")", "）")
-
 # Each contract field's name in the template: how a problem names a field an export lacks.
 LABELS = {"county": COUNTY, "platform": PLATFORM, "room_id": ROOM, "session_id": SESSION, "special": SPECIAL,
           "observed_at": OBSERVED, "status": STATUS, "viewers_online": ONLINE, "viewers_total": VIEWERS,
