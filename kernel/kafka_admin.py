@@ -19,6 +19,9 @@ START_HINT = "start the local broker with `scripts/kafka-local.sh start` (or `ma
 # The topics adapters publish to take the broker's clock as each record's timestamp, so an
 # adapter with a wrong clock cannot vouch for its own event times (contract section 1).
 INBOUND = {"message.timestamp.type": "LogAppendTime"}
+# The imports audit trail is kept for good (never deleted by age or size), broker-stamped.
+AUDIT = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete",
+         "message.timestamp.type": "LogAppendTime"}
 
 
 # How long `require` waits for the broker to accept our credentials (it answers in milliseconds).
@@ -102,9 +105,11 @@ def ensure_pipeline_topics(settings: Settings, timeout_s: float = 30.0) -> None:
             settings.dlq_topic: 1,
             settings.topicstats_topic: 1,
             settings.topicstats_dlq_topic: 1,
+            settings.imports_topic: 1,
         },
         timeout_s,
-        configs={settings.snapshot_topic: INBOUND, settings.topicstats_topic: INBOUND},
+        configs={settings.snapshot_topic: INBOUND, settings.topicstats_topic: INBOUND,
+                 settings.imports_topic: AUDIT},
     )
 
 

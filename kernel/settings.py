@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     dlq_topic: str = "livefest.snapshots.dlq"
     topicstats_topic: str = Field("livefest.topicstats.v1", description="hashtag readings")
     topicstats_dlq_topic: str = Field("livefest.topicstats.dlq", description="rejected readings")
+    imports_topic: str = Field("livefest.imports.v1", description="the audit trail of county-report uploads")
     topic_partitions: int = Field(8, ge=1)
     consumer_group: str = "livefest-aggregator"
     session_timeout_seconds: float = Field(10.0, ge=6, description="Kafka consumer-group session timeout")

@@ -6,6 +6,8 @@ county; the same file twice, or a corrected file, gives the corrected figures, n
 Expected figures are the example file's own numbers (schemas/county_reports/example.csv),
 added up by hand under the contract's rules."""
 
+import hashlib
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,3 +138,29 @@ def test_the_command_line_import(pipeline: Pipeline, tmp_path: Path):
     wait_until(lambda: read(pipeline, "/v1/totals?county=lianzhou")["gmv_fen"] == 654321, 60, "Lianzhou's report")
     assert {k: read(pipeline, "/v1/sessions/weishi:40001")[k] for k in ("orders", "units_sold", "county")} == {
         "orders": 41, "units_sold": 50, "county": "lianzhou"}
+
+
+def audit_trail(pipeline: Pipeline) -> list[dict[str, Any]]:
+    listed = subprocess.run([str(LIVEFEST), "import", "--list", "--json", "--limit", "1000"], env=pipeline.env,
+                            capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    return [json.loads(line) for line in listed.stdout.splitlines()]
+
+
+def test_every_upload_is_in_the_audit_trail_and_listed(pipeline: Pipeline):
+    before = len(audit_trail(pipeline))
+    data = (EXAMPLES / "example.csv").read_bytes()
+    assert upload(pipeline, data).status_code == 200
+    assert upload(pipeline, b"PK\x03\x04junk").status_code == 422
+    assert upload(pipeline, b"x" * (10 * 1024 * 1024 + 1)).status_code == 413
+    new = audit_trail(pipeline)[before:]
+    assert [(r["via"], r["county"], r["outcome"], r["status"], r["mapping"], r["rows"], r["rows_accepted"])
+            for r in new] == [("api", "yingde", "published", 200, "livefest-template", 5, 5),
+                              ("api", "yingde", "unreadable", 422, "", 0, 0),
+                              ("api", "yingde", "too_large", 413, "", 0, 0)]
+    assert (new[0]["sha256"], new[0]["bytes"]) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert all(KEYS["yingde"] not in json.dumps(r) for r in new)
+    table = subprocess.run([str(LIVEFEST), "import", "--list", "--county", "yingde"], env=pipeline.env,
+                           capture_output=True, text=True, timeout=60)
+    assert table.returncode == 0 and "outcome" in table.stdout.splitlines()[0]
+    assert f"{hashlib.sha256(data).hexdigest()[:16]}" in table.stdout

@@ -40,11 +40,13 @@ SPECIALS: dict[str, str | None] = {
     "启动仪式": "launch", "趣摆摊": "launch", "启动仪式+趣摆摊惠生活专场": "launch",
     "乡村振兴": "rural", "乡村振兴专场": "rural", "时尚清远": "fashion", "时尚清远专场": "fashion",
 }
-STATUSES = {"直播中": "live", "已结束": "ended", "已下播": "ended"}
+STATUSES = {"直播中": "live", "已结束": "ended", "已下播": "ended", "直播结束": "ended", "已关播": "ended"}
 CATEGORIES_ZH = {**CATEGORY_NAMES, "旅游套票": "travel", "民宿": "travel", "旅游套票/民宿": "travel"}
 CATEGORY_NAMES_SHOWN = tuple(CATEGORY_NAMES)  # 农产品 … 其他, as the template's notes list them
 
 
-def canonical_header(text: str) -> str:
-    """Headers as people type them: ASCII parentheses and stray spaces are fine."""
-    return "".join(text.split()).replace("(", "（").replace(")", "）")
+# Each contract field's name in the template: how a problem names a field an export lacks.
+LABELS = {"county": COUNTY, "platform": PLATFORM, "room_id": ROOM, "session_id": SESSION, "special": SPECIAL,
+          "observed_at": OBSERVED, "status": STATUS, "viewers_online": ONLINE, "viewers_total": VIEWERS,
+          "orders": ORDERS, "units_sold": UNITS, "gmv": GMV, "products_listed": PRODUCTS,
+          "categories": CATEGORIES, "refund": "退款金额（元）", "start": "开播时间"}
