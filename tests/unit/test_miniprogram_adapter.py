@@ -15,14 +15,13 @@ from services.ingest.adapters import miniprogram
 from services.ingest.adapters.api import Listing, TokenExpired
 from services.ingest.adapters.common import MalformedPayload
 from services.ingest.adapters.miniprogram_api import API
-from services.ingest.client import PlatformClient
 from services.ingest.config import PlatformConfig, RoomConfig
 from services.ingest.metrics import IngestMetrics
 from services.ingest.poller import Poller
 from services.simulator.app import create_app
 from services.simulator.backoffice import BackOffice, credentials, platform_room_id
 from services.simulator.script import ScriptedFestival
-from tests.support.inprocess import FixedClock, MemorySpool
+from tests.support.inprocess import FixedClock, MemorySpool, client_for
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "platforms" / "examples" / "miniprogram"
 
@@ -76,8 +75,8 @@ async def test_poller_counts_rooms_on_air_and_publishes_nothing():
                             rooms=[RoomConfig(room_id=platform_room_id(plan), county=plan.county)])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(office))) as http:
         spool = MemorySpool()
-        poller = Poller(PlatformClient(API, config, http, IngestMetrics.create(registry)), spool,  # type: ignore[arg-type]
-                        "snapshots", "topicstats")
+        client = client_for(API, config, http, IngestMetrics.create(registry), spool)
+        poller = Poller(client, spool, "snapshots", "topicstats")  # type: ignore[arg-type]
         listings = await API.listings(poller.client.call, poller.client.platform_now())
         assert await poller.cycle()
         on_air = registry.get_sample_value("livefest_ingest_rooms_on_air", {"platform": "miniprogram"})

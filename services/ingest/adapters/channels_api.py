@@ -32,18 +32,26 @@ class ChannelsApi(BaseApi):
     platform = "channels"
     documented = True
     room_is_account = True
+    tokens = "wechat_stable"
+    # No number is published for the live dashboard: each account's daily quota per API is
+    # what getApiQuota answers (read at the start of every quota day).
+    quota = wechat.daily_quota(None, "read from getApiQuota")
+
+    def calls_per_cycle(self, rooms: int) -> dict[str, int]:
+        # Two days of lives listed, and the account's live (one at a time) read.
+        return {LIST: 2, DATA: 1}
 
     def authorize(self, params: dict[str, Any], headers: dict[str, str], token: str) -> None:
         params["access_token"] = token
+
+    async def read_quota(self, call: Caller, paths: list[str]) -> dict[str, tuple[int, int]]:
+        return await wechat.read_quota(call, paths)
 
     def unwrap(self, body: Any) -> Any:
         return wechat.unwrap(body, PERMISSION)
 
     def rows(self, payload: Any) -> list[Mapping[str, Any]]:
         return [payload]
-
-    async def fetch_token(self, call: Caller, client_id: str, secret: str) -> tuple[str, float]:
-        return await wechat.fetch_token(call, client_id, secret)
 
     async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]:
         today = now.astimezone(SHANGHAI).date()

@@ -1,0 +1,153 @@
+"""Polling Douyin rooms through Qianchuan (schemas/platforms/qianchuan.md).
+
+One poller per Qianchuan advertiser that authorised livefest (its OAuth grant,
+`qianchuan_oauth.GrantToken`, shared by every poller of the advertiser). A cycle lists,
+for each configured Douyin account (`aweme_id`) of the advertiser, the broadcasts begun
+on the platform's current day and the day before (a broadcast runs across midnight),
+every page of them, with their figures (`qianchuan.ROOMS`); then reads the product count
+of each broadcast not yet ended (`qianchuan.PRODUCTS`).
+
+Quota: Ocean Engine publishes no numbers. Each developer has a per-API limit set in its
+developer console (频控管理), answered with code 40110 when exceeded; 40100 is the
+platform-wide limit, 40130 the one for inactive accounts. Configure `rate_per_second` to
+the console's number: the poll interval follows from it and the rooms polled, and any of
+the three answers is backed off from.
+"""
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from kernel.timeutil import SHANGHAI
+from services.ingest.adapters import qianchuan, qianchuan_oauth
+from services.ingest.adapters.api import (
+    AuthRejected,
+    BaseApi,
+    Caller,
+    Dated,
+    Listing,
+    MalformedPayload,
+    Unreachable,
+    parse_listing,
+)
+from services.ingest.adapters.common import decimal_json
+from services.ingest.adapters.qianchuan_oauth import GrantToken, grant_key
+from services.ingest.quota import Quota
+
+MAX_PAGES = 20  # 2,000 broadcasts of one account in a day: a list longer than that is not believed
+QUOTA = Quota(
+    None, "per_api",
+    "Ocean Engine 频控: per developer and API, shown in the developer console (频控管理); codes 40100, 40110, 40130",
+    note="set rate_per_second to the developer console's number",
+)
+
+
+class QianchuanApi(BaseApi):
+    """`rooms` maps each configured Douyin account (`aweme_id`) of the advertiser to its livefest room."""
+
+    platform = qianchuan.PLATFORM
+    documented = True
+    tokens = "ocean_grant"
+    quota = QUOTA
+
+    def __init__(self, advertiser_id: int, rooms: Mapping[int, str]) -> None:
+        self.advertiser_id = advertiser_id
+        self.rooms = dict(rooms)
+
+    def normalize(self, raw: Mapping[str, Any], *args: Any) -> Any:
+        return qianchuan.normalize(raw, *args)
+
+    def authorize(self, params: dict[str, Any], headers: dict[str, str], token: str) -> None:
+        headers["Access-Token"] = token
+
+    def unwrap(self, body: Any) -> Any:
+        return qianchuan_oauth.unwrap(body)
+
+    def decode(self, body: bytes) -> Any:
+        return decimal_json(body)
+
+    def calls_per_cycle(self, rooms: int) -> dict[str, int]:
+        # Two days of lists per account (one page each, for a handful of broadcasts), and
+        # the product count of each live broadcast.
+        return {qianchuan.ROOMS: 2 * len(self.rooms), qianchuan.PRODUCTS: len(self.rooms)}
+
+    async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]:
+        today = now.astimezone(SHANGHAI).date()
+        found: dict[str, Listing | MalformedPayload] = {}
+        for aweme_id, room_id in self.rooms.items():
+            for day in (today - timedelta(days=1), today):
+                for listing in await self._day(call, aweme_id, room_id, day):
+                    found[listing.live_id if isinstance(listing, Listing) else f"bad-{len(found)}"] = listing
+        return list(found.values())
+
+    async def _day(self, call: Caller, aweme_id: int, room_id: str, day: date) -> list[Listing | MalformedPayload]:
+        """Every page of one account's broadcasts begun on `day`."""
+        found: list[Listing | MalformedPayload] = []
+        page, pages = 1, 1
+        while page <= min(pages, MAX_PAGES):
+            answer: Dated = await call("GET", qianchuan.ROOMS, dated=True,
+                                       params=qianchuan.rooms_query(self.advertiser_id, aweme_id, day, page))
+            items, pages = qianchuan.rooms_page(answer.payload)
+            found += [parse_listing(lambda i=item, d=answer.date: _listing(i, aweme_id, room_id, d))  # type: ignore[misc]
+                      for item in items]
+            page += 1
+        if pages > MAX_PAGES:
+            found.append(MalformedPayload(f"aweme {aweme_id} on {day}: {pages} pages of broadcasts, read {MAX_PAGES}",
+                                          "list_truncated"))
+        return found
+
+    async def detail(self, call: Caller, listing: Listing) -> Mapping[str, Any]:
+        """The record `qianchuan.normalize` reads: the listed item, its room, its product count."""
+        assert listing.row is not None
+        data = await call("GET", qianchuan.PRODUCTS, params=qianchuan.products_query(
+            self.advertiser_id, int(listing.live_id)))
+        return {**listing.row, "products": qianchuan.product_count(data)}
+
+
+def _listing(item: Any, aweme_id: int, room_id: str, date: str | None) -> Listing:
+    listed = item.get("aweme_id", aweme_id) if isinstance(item, Mapping) else aweme_id
+    if listed != aweme_id:
+        raise MalformedPayload(f"room_list item of aweme {listed!r} in the list of aweme {aweme_id}")
+    status = qianchuan.session_status(item)
+    return Listing(room_id=room_id, live=status is not None, live_id=str(qianchuan.room_id_of(item)),
+                   row={"item": item, "room_id": room_id, "answered_at": date})
+
+
+# livefest's simulator only: its stand-in for Ocean Engine's authorisation page, where the
+# merchant (here: `advertiser_id`) logs in and agrees; it redirects with an auth_code.
+SIMULATED_AUTHORIZE = "/openapi/qc/audit/oauth.html"
+
+
+async def simulated_authorisation(http: httpx.AsyncClient, call: Caller, source: GrantToken) -> None:
+    """For `livefest simulate` only: get the advertiser's grant the way a merchant would
+    give it, by the simulator's authorisation page and the documented code grant. Nothing
+    is done when the grant is already kept."""
+    if source.store.get(grant_key(source.advertiser_id)) is not None:
+        return
+    query = {"app_id": str(source.app.app_id), "advertiser_id": str(source.advertiser_id), "state": "livefest",
+             "redirect_uri": "https://livefest.invalid/qianchuan/authorized"}
+    try:
+        response = await http.get(source.app.base_url + SIMULATED_AUTHORIZE, params=query, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        raise Unreachable("connection", f"the simulator's authorisation page: {exc}") from exc
+    codes = parse_qs(urlsplit(response.headers.get("location", "")).query).get("auth_code")
+    if response.status_code != 302 or not codes:
+        raise AuthRejected(f"the simulator did not authorise advertiser {source.advertiser_id}: {response.text}")
+    await source.authorize(call, codes[0])
+
+
+class SimulatedGrantToken(GrantToken):
+    """livefest's simulator only: a grant obtained by `simulated_authorisation` the first
+    time a token is needed (the simulator may start after the adapters)."""
+
+    def __init__(self, app: Any, advertiser_id: int, store: Any, http: httpx.AsyncClient) -> None:
+        super().__init__(app, advertiser_id, store)
+        self.http = http
+
+    async def token(self, call: Caller) -> str:
+        if self.store.get(grant_key(self.advertiser_id)) is None:
+            await simulated_authorisation(self.http, call, self)
+        return await super().token(call)
