@@ -23,6 +23,7 @@ from services.ingest.metrics import IngestMetrics
 from services.ingest.quota import Quota, day_of, next_reset
 
 log = logging.getLogger(__name__)
+WECHAT = frozenset({"channels", "miniprogram"})  # whose accounts can clear their quota (clear_quota)
 
 
 class Store(Protocol):
@@ -93,9 +94,9 @@ class Budget:
         until = next_reset(self.now())
         self.store.set(exhausted_key(self.platform, self.key), until.isoformat())
         self.metrics.quota_exhausted.labels(self.platform, self.label).set(1)
-        log.warning("%s credential %s: daily quota used up (%s); no calls until %s or until the quota is "
-                    "cleared (livefest wechat-clear-quota)", self.platform, self.label, detail, until.isoformat(),
-                    extra={"platform": self.platform, "reason": "quota_exhausted"})
+        clear = " or until the quota is cleared (livefest wechat-clear-quota)" if self.platform in WECHAT else ""
+        log.warning("%s credential %s: daily quota used up (%s); no calls until %s%s", self.platform, self.label,
+                    detail, until.isoformat(), clear, extra={"platform": self.platform, "reason": "quota_exhausted"})
         return until
 
     def resting_until(self) -> datetime | None:

@@ -92,7 +92,7 @@ class Ingest:
         app = OceanApp(cfg.base_url.rstrip("/"), int(cfg.client_id), cfg.client_secret.get_secret_value())
         for index, account in enumerate(advertisers(cfg)):
             advertiser = account.rooms[0].advertiser_id or 0
-            api = QianchuanApi(advertiser, {r.aweme_id or 0: r.room_id for r in account.rooms})
+            api = QianchuanApi(advertiser, {r.aweme_id or 0: r.room_id for r in account.rooms}, cfg.rate_per_second)
             made = (lambda a=advertiser: SimulatedGrantToken(app, a, self.spool, http)) if cfg.simulator_authorizes \
                 else None
             self._add(http, api, account, tokens.grant(app, advertiser, made), f"qianchuan-{index}", str(advertiser))

@@ -57,13 +57,15 @@ def now() -> datetime:
 
 class UvPoller:
     def __init__(self, config: KuaishouUvConfig, http: httpx.AsyncClient, store: GrantStore,
-                 metrics: IngestMetrics) -> None:
+                 metrics: IngestMetrics, clock: Callable[[], datetime] = now) -> None:
+        """`clock`: the platform's time, for its quota days (Kuaishou's answers carry no Date
+        we rely on: our own clock)."""
         self.config = config
         self.metrics = metrics
-        self.app_budget = Budget(PLATFORM, "app", config.app_key, app_quota(config), (), store, metrics, now)
+        self.app_budget = Budget(PLATFORM, "app", config.app_key, app_quota(config), (), store, metrics, clock)
         self.readers: list[tuple[str, UvReader, Budget | None]] = []
         for index, room in enumerate(config.rooms):
-            mine = (Budget(PLATFORM, str(index), room.room_id, TEST_USER_QUOTA, (), store, metrics, now)
+            mine = (Budget(PLATFORM, str(index), room.room_id, TEST_USER_QUOTA, (), store, metrics, clock)
                     if config.stage == "test_users" else None)
             reader = UvReader(app_of(config), room.room_id, http, store, spend=self._spender(mine))
             self.readers.append((room.county, reader, mine))

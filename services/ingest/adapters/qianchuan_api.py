@@ -46,16 +46,17 @@ QUOTA = Quota(
 
 
 class QianchuanApi(BaseApi):
-    """`rooms` maps each configured Douyin account (`aweme_id`) of the advertiser to its livefest room."""
+    """`rooms` maps each configured Douyin account (`aweme_id`) of the advertiser to its
+    livefest room; `per_second` is the developer's per-API limit (the console's number)."""
 
     platform = qianchuan.PLATFORM
     documented = True
     tokens = "ocean_grant"
-    quota = QUOTA
 
-    def __init__(self, advertiser_id: int, rooms: Mapping[int, str]) -> None:
+    def __init__(self, advertiser_id: int, rooms: Mapping[int, str], per_second: float | None = None) -> None:
         self.advertiser_id = advertiser_id
         self.rooms = dict(rooms)
+        self.quota = QUOTA if per_second is None else Quota(None, QUOTA.scope, QUOTA.reference, per_second, QUOTA.note)
 
     def normalize(self, raw: Mapping[str, Any], *args: Any) -> Any:
         return qianchuan.normalize(raw, *args)

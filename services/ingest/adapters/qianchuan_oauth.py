@@ -44,7 +44,9 @@ REFRESH_CODES = frozenset({40103, 40107})
 RATE_CODES = frozenset({40100, 40110, 40130})
 NO_PERMISSION = 40002
 SYSTEM_ERROR = 50000
-EARLY_S = 600.0  # refresh this long before the access token expires
+# Refresh this long before the access token expires (a tenth of its life where it lives
+# less than 100 minutes: the simulator's short-lived tokens).
+EARLY_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ class Grant:
     expires_at: float  # wall clock
     refresh_expires_at: float
     advertiser_ids: tuple[int, ...] = ()
+    refresh_at: float = 0.0  # when to refresh it (0: EARLY_S before it expires)
+
+    @property
+    def due(self) -> float:
+        return self.refresh_at or self.expires_at - EARLY_S
 
     def to_json(self) -> str:
         return json.dumps({**self.__dict__, "advertiser_ids": list(self.advertiser_ids)})
@@ -109,11 +116,11 @@ def grant(data: Any, now: float) -> Grant:
     ids = (data.get("advertiser_ids") or []) if isinstance(data, Mapping) else []
     if not isinstance(ids, list):
         raise MalformedPayload("advertiser_ids is not a list")
+    lifetime = integer(need(data, "expires_in"), "expires_in")
     return Grant(
-        str(need(data, "access_token")), str(need(data, "refresh_token")),
-        now + integer(need(data, "expires_in"), "expires_in"),
+        str(need(data, "access_token")), str(need(data, "refresh_token")), now + lifetime,
         now + integer(need(data, "refresh_token_expires_in"), "refresh_token_expires_in"),
-        tuple(integer(i, "advertiser_ids") for i in ids),
+        tuple(integer(i, "advertiser_ids") for i in ids), now + lifetime - min(EARLY_S, lifetime / 10),
     )
 
 
@@ -148,7 +155,7 @@ class GrantToken:
     async def token(self, call: Caller) -> str:
         async with self._lock:
             kept = self._kept()
-            if kept.access_token == self._refused or self.clock() >= kept.expires_at - EARLY_S:
+            if kept.access_token == self._refused or self.clock() >= kept.due:
                 kept = await self._refresh(call, kept)
             return kept.access_token
 
@@ -163,7 +170,7 @@ class GrantToken:
                           unwrap=unwrap)
         fresh = grant(data, self.clock())
         fresh = Grant(fresh.access_token, fresh.refresh_token, fresh.expires_at, fresh.refresh_expires_at,
-                      fresh.advertiser_ids or kept.advertiser_ids)
+                      fresh.advertiser_ids or kept.advertiser_ids, fresh.refresh_at)
         self.store.set(grant_key(self.advertiser_id), fresh.to_json())  # before anything else can fail
         self._refused = None
         return fresh
