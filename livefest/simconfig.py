@@ -35,7 +35,8 @@ def simulator_config(
     advertised = sorted((p for p in festival.plans if p.qianchuan), key=lambda p: p.room_id)
     section = {
         "base_url": f"{base_url.rstrip('/')}/qianchuan", "client_id": str(app_id), "client_secret": app_secret,
-        "poll_seconds": poll_seconds, "timeout_seconds": timeout_seconds, "rate_per_second": 20.0,
+        # The simulator enforces no developer rate: 200 a second, 20 for each of ten advertisers.
+        "poll_seconds": poll_seconds, "timeout_seconds": timeout_seconds, "rate_per_second": 200.0,
         "simulator_authorizes": True, "rooms": [_advertiser(p) for p in advertised],
     }
     return IngestConfig.model_validate({"platforms": platforms, "qianchuan": section})

@@ -50,7 +50,7 @@ class Budget:
         self.declared = quota
         self.paths = frozenset(paths)
         self._counts_key = f"quota:{platform}:{key}"
-        self._day, self._used, self._limits = self._load()
+        self._day, self._used, self._limits, self._observed = self._load()
         self.metrics.quota_exhausted.labels(platform, label).set(0)
         self._publish()
 
@@ -74,10 +74,13 @@ class Budget:
         """The platform's own figures for today (WeChat getApiQuota): they replace ours."""
         self._roll()
         self._limits[path], self._used[path] = limit, used
+        self._observed = True
 
     def observed_today(self) -> bool:
+        """Whether the platform's count was read this quota day (its daily numbers are kept
+        from one day to the next: they are the account's, only the count restarts)."""
         self._roll()
-        return bool(self._limits)
+        return self._observed
 
     def remaining(self) -> int | None:
         """Calls left today on the busiest counted API (None when the quota has no daily number)."""
@@ -110,7 +113,8 @@ class Budget:
     def save(self) -> None:
         """Keep today's counts (once a cycle) and show them."""
         self._roll()
-        self.store.set(self._counts_key, json.dumps({"day": self._day, "used": self._used, "limits": self._limits}))
+        self.store.set(self._counts_key, json.dumps({"day": self._day, "used": self._used, "limits": self._limits,
+                                                     "observed": self._observed}))
         self._publish()
 
     def _publish(self) -> None:
@@ -122,13 +126,15 @@ class Budget:
     def _roll(self) -> None:
         today = day_of(self.now())
         if today != self._day:
-            self._day, self._used, self._limits = today, {}, {}
+            self._day, self._used, self._observed = today, {}, False
 
-    def _load(self) -> tuple[str, dict[str, int], dict[str, int]]:
+    def _load(self) -> tuple[str, dict[str, int], dict[str, int], bool]:
         kept = self.store.get(self._counts_key)
         today = day_of(self.now())
-        if kept:
-            saved = json.loads(kept)
-            if saved.get("day") == today:
-                return today, dict(saved.get("used", {})), dict(saved.get("limits", {}))
-        return today, {}, {}
+        if not kept:
+            return today, {}, {}, False
+        saved = json.loads(kept)
+        limits = dict(saved.get("limits", {}))
+        if saved.get("day") != today:
+            return today, {}, limits, False
+        return today, dict(saved.get("used", {})), limits, bool(saved.get("observed"))

@@ -44,11 +44,13 @@ def _worth_retrying(error: BaseException) -> bool:
 class PlatformClient:
     """`tokens` defaults to the platform module's own `fetch_token`; `budget`, when given,
     counts every authorised call that reached the platform; `clock` is our wall clock
-    (the platform's is ours plus the offset its `Date` headers show)."""
+    (the platform's is ours plus the offset its `Date` headers show); `limiter` is shared
+    where the platform's rate limit covers several credentials (Ocean Engine's is the
+    developer's, whatever the advertiser), else the client's own `rate_per_second`."""
 
     def __init__(self, api: PlatformApi, config: PlatformConfig, http: httpx.AsyncClient, metrics: IngestMetrics,
                  tokens: TokenSource | None = None, budget: Budget | None = None,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, limiter: AsyncLimiter | None = None):
         self.api = api
         self.config = config
         self.http = http
@@ -59,7 +61,7 @@ class PlatformClient:
         self.tokens = tokens or FetchedToken(api, config.client_id, config.client_secret.get_secret_value())
         self.budget = budget
         self.clock = clock
-        self.limiter = AsyncLimiter(config.rate_per_second, 1.0)
+        self.limiter = limiter or AsyncLimiter(config.rate_per_second, 1.0)
         self.slots = asyncio.Semaphore(config.concurrency)
         self._jitter = wait_random_exponential(multiplier=config.backoff_seconds, max=config.backoff_max_seconds)
         self._clock_offset = 0.0  # platform clock minus ours, from the newest `Date` header

@@ -9,13 +9,15 @@ and what every program on the appid already spent.
 """
 
 import logging
+import time
 from datetime import datetime
 
 from services.ingest.adapters.api import AuthRejected, MalformedPayload, Retryable
 from services.ingest.client import PlatformClient
-from services.ingest.quota import Quota, day_of, poll_interval
+from services.ingest.quota import Quota, poll_interval
 
 log = logging.getLogger(__name__)
+COUNT_RETRY_S = 60.0
 
 
 class Pacing:
@@ -27,7 +29,7 @@ class Pacing:
         self.calls = self.api.calls_per_cycle(len(client.config.rooms))
         self.interval = self._derive()
         self._resting: datetime | None = None
-        self._counted_day = ""
+        self._count_again_at = 0.0  # monotonic: after a failed read of the platform's count
         log.info("%s: quota %s; a cycle calls %s; polling every %.3g s (configured %.3g s)", self.label,
                  self._quota().describe(), self.calls, self.interval, client.config.poll_seconds,
                  extra={"platform": self.api.platform})
@@ -40,7 +42,7 @@ class Pacing:
                         extra={"platform": self.api.platform, "reason": "quota_exhausted"})
         elif until is None and self._resting is not None:
             log.info("%s: quota available again; polling resumes", self.label, extra={"platform": self.api.platform})
-            self._counted_day = ""  # cleared or a new day: the platform's count is worth reading again
+            self._count_again_at = 0.0  # cleared or a new day: the platform's count is worth reading at once
         self._resting = until
         return until is not None
 
@@ -49,17 +51,18 @@ class Pacing:
             self._resting = self.budget.exhaust(detail)
 
     async def count(self) -> None:
-        """The platform's own count for today, where it reports one (once a quota day)."""
+        """The platform's own count for today, where it reports one (once a quota day; after
+        a failed read, again COUNT_RETRY_S later, the declared quota standing meanwhile)."""
         reader = getattr(self.api, "read_quota", None)
-        today = day_of(self.client.platform_now())
-        if reader is None or self.budget is None or self._counted_day == today:
+        if reader is None or self.budget is None or self.budget.observed_today() or \
+                time.monotonic() < self._count_again_at:
             return
-        self._counted_day = today
         try:
             for path, (limit, used) in (await reader(self.client.call, list(self.calls))).items():
                 self.budget.observe(path, limit, used)
         except (Retryable, MalformedPayload, AuthRejected) as exc:
-            log.warning("%s: could not read the platform's quota count (%s); using the declared quota", self.label,
+            self._count_again_at = time.monotonic() + COUNT_RETRY_S
+            log.warning("%s: could not read the platform's quota count (%s); using the last known quota", self.label,
                         exc, extra={"platform": self.api.platform, "reason": getattr(exc, "reason", "malformed")})
         self.settle()
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from aiolimiter import AsyncLimiter
 
 from kernel.settings import Settings
 from services.ingest.adapters import apis
@@ -37,10 +38,11 @@ def spool_path(settings: Settings) -> Path:
 def credential_client(
     api: PlatformApi, account: PlatformConfig, http: httpx.AsyncClient, metrics: IngestMetrics,
     source: TokenSource | None, store: Store, label: str, key: str, clock: Callable[[], float] = time.time,
+    limiter: AsyncLimiter | None = None,
 ) -> PlatformClient:
     """One credential's client: its token source, and the budget of its platform's quota
     (`label` its metric label, `key` its id to the platform; none for simulator-only APIs)."""
-    client = PlatformClient(api, account, http, metrics, source, clock=clock)
+    client = PlatformClient(api, account, http, metrics, source, clock=clock, limiter=limiter)
     if api.quota is not UNLIMITED:
         quota = api.quota.with_daily(account.daily_quota) if account.daily_quota else api.quota
         client.budget = Budget(api.platform, label, key, quota, api.calls_per_cycle(len(account.rooms)), store,
@@ -89,20 +91,26 @@ class Ingest:
             self._add_qianchuan(http, self.config.qianchuan, tokens)
 
     def _add_qianchuan(self, http: httpx.AsyncClient, cfg: QianchuanConfig, tokens: Tokens) -> None:
+        """One poller per advertiser; Ocean Engine's rate limit is the developer's (our app's),
+        so they share one limiter and each plans with its share of it."""
         app = OceanApp(cfg.base_url.rstrip("/"), int(cfg.client_id), cfg.client_secret.get_secret_value())
-        for index, account in enumerate(advertisers(cfg)):
+        groups = advertisers(cfg)
+        limiter = AsyncLimiter(cfg.rate_per_second, 1.0)
+        for index, account in enumerate(groups):
             advertiser = account.rooms[0].advertiser_id or 0
-            api = QianchuanApi(advertiser, {r.aweme_id or 0: r.room_id for r in account.rooms}, cfg.rate_per_second)
+            api = QianchuanApi(advertiser, {r.aweme_id or 0: r.room_id for r in account.rooms},
+                               cfg.rate_per_second / len(groups), self.spool)
             made = (lambda a=advertiser: SimulatedGrantToken(app, a, self.spool, http)) if cfg.simulator_authorizes \
                 else None
-            self._add(http, api, account, tokens.grant(app, advertiser, made), f"qianchuan-{index}", str(advertiser))
+            self._add(http, api, account, tokens.grant(app, advertiser, made), f"qianchuan-{index}", str(advertiser),
+                      limiter)
 
     def _source(self, api: PlatformApi, account: PlatformConfig, tokens: Tokens) -> TokenSource | None:
         return tokens.stable_for(api, account)
 
     def _add(self, http: httpx.AsyncClient, api: PlatformApi, account: PlatformConfig, source: TokenSource | None,
-             label: str, key: str) -> None:
-        client = credential_client(api, account, http, self.metrics, source, self.spool, label, key)
+             label: str, key: str, limiter: AsyncLimiter | None = None) -> None:
+        client = credential_client(api, account, http, self.metrics, source, self.spool, label, key, limiter=limiter)
         rooms = ", ".join(r.room_id for r in account.rooms[:3]) + (" …" if len(account.rooms) > 3 else "")
         self.pollers.append(Poller(client, self.spool, self.settings.snapshot_topic, self.settings.topicstats_topic,
                                    self.delivery.wake, label=f"{api.platform} credential {label} ({rooms})"))

@@ -14,7 +14,14 @@ import pytest
 
 from kernel.timeutil import rfc3339
 from services.ingest.adapters import channels
-from services.ingest.adapters.api import Listing, PermissionDenied, QuotaExhausted, RateLimited, TokenExpired
+from services.ingest.adapters.api import (
+    Dated,
+    Listing,
+    PermissionDenied,
+    QuotaExhausted,
+    RateLimited,
+    TokenExpired,
+)
 from services.ingest.adapters.channels_api import API
 from services.ingest.adapters.common import Attribution, MalformedPayload
 
@@ -149,16 +156,16 @@ def test_missing_permission_says_which_and_where():
 
 
 class Answers:
-    """`getlivelist` answers by day, as a `Caller`."""
+    """`getlivelist` answers by day, as a `Caller`, dated `dated` (the platform's clock)."""
 
-    def __init__(self, by_ds: dict[int, Any]) -> None:
-        self.by_ds = by_ds
+    def __init__(self, by_ds: dict[int, Any], dated: str = "Mon, 25 Oct 2021 16:10:00 GMT") -> None:
+        self.by_ds, self.dated = by_ds, dated
         self.asked: list[int] = []
 
     async def __call__(self, method: str, path: str, **kwargs: Any) -> Any:
-        assert (method, path) == ("POST", "/channels/livedashboard/getlivelist")
+        assert (method, path, kwargs.get("dated")) == ("POST", "/channels/livedashboard/getlivelist", True)
         self.asked.append(kwargs["json"]["ds"])
-        return API.unwrap(self.by_ds.get(kwargs["json"]["ds"], load("getlivelist_empty")))
+        return Dated(API.unwrap(self.by_ds.get(kwargs["json"]["ds"], load("getlivelist_empty"))), self.dated)
 
 
 async def test_listing_asks_for_today_and_yesterday_by_the_platforms_day():
@@ -172,7 +179,15 @@ async def test_listing_asks_for_today_and_yesterday_by_the_platforms_day():
 
 
 async def test_a_list_that_has_more_is_reported_not_ignored():
-    found = await API.listings(Answers({20211025: load("getlivelist_has_more")}),
+    found = await API.listings(Answers({20211025: load("getlivelist_has_more")}, "Mon, 25 Oct 2021 02:00:00 GMT"),
                                datetime(2021, 10, 25, 2, 0, tzinfo=UTC))
     assert [x.live_id for x in found if isinstance(x, Listing)] == [EXPORT_ID]
     assert [x.reason for x in found if isinstance(x, MalformedPayload)] == ["list_truncated"]
+
+
+async def test_a_wrong_estimate_of_the_platforms_day_is_corrected_by_its_date():
+    # We think it is 24 Oct 23:50 in Beijing; WeChat's answers say 26 Oct 00:10 (a long pause).
+    answers = Answers({20211025: load("getlivelist")}, "Mon, 25 Oct 2021 16:10:00 GMT")
+    found = await API.listings(answers, datetime(2021, 10, 24, 15, 50, tzinfo=UTC))
+    assert answers.asked == [20211023, 20211024, 20211025, 20211026]
+    assert [x.live_id for x in found if isinstance(x, Listing)][0] == EXPORT_ID

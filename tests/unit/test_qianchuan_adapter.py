@@ -167,10 +167,10 @@ def test_the_oauth_requests_and_answers():
 
 
 class Pages:
-    """Room list answers by (day, page), as a dated `Caller`."""
+    """Room list answers by (day, page), as a `Caller`, dated `dated`."""
 
-    def __init__(self, by_day_page: dict[tuple[str, int], str]) -> None:
-        self.by_day_page = by_day_page
+    def __init__(self, by_day_page: dict[tuple[str, int], str], dated: str = DATE) -> None:
+        self.by_day_page, self.dated = by_day_page, dated
         self.asked: list[tuple[str, str]] = []
 
     async def __call__(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -178,25 +178,37 @@ class Pages:
         query = kwargs["params"]
         self.asked.append((query["date_time"], query["page"]))
         name = self.by_day_page.get((query["date_time"], int(query["page"])), "room_get_empty")
-        return Dated(data(name), DATE)
+        return Dated(data(name), self.dated)
 
 
-async def test_listing_reads_every_page_of_yesterday_and_today():
+async def test_listing_reads_every_page_of_the_last_week_then_of_today():
     pages = Pages({("2021-10-23", 1): "room_get_page1_of_2", ("2021-10-23", 2): "room_get_page2_of_2"})
-    found = await API.listings(pages, datetime(2021, 10, 23, 2, 5, tzinfo=UTC))  # 10:05 in Beijing
-    assert pages.asked == [("2021-10-22", "1"), ("2021-10-23", "1"), ("2021-10-23", "2")]
+    api = QianchuanApi(ADVERTISER, {AWEME: "douyin-main-lianshan-0007"})
+    now = datetime(2021, 10, 23, 2, 5, tzinfo=UTC)  # 10:05 in Beijing
+    found = await api.listings(pages, now)
+    # The first cycle after a start catches up on the last seven days (broadcasts that ran without us).
+    assert pages.asked == [(f"2021-10-{d}", "1") for d in range(16, 24)] + [("2021-10-23", "2")]
     assert [(x.room_id, x.live, x.live_id) for x in found if isinstance(x, Listing)] == [
         ("douyin-main-lianshan-0007", True, "7022113385637021471"),
         ("douyin-main-lianshan-0007", True, "7022100245718172447")]
+    pages.asked.clear()
+    assert len(await api.listings(pages, now)) == 2
+    assert pages.asked == [("2021-10-23", "1"), ("2021-10-23", "2")]
+    # In the first hour after midnight, yesterday too (a broadcast may have begun just before it).
+    midnight = Pages({("2021-10-23", 1): "room_get_living"}, dated="Sat, 23 Oct 2021 16:30:00 GMT")  # 00:30
+    found = await api.listings(midnight, datetime(2021, 10, 23, 16, 30, tzinfo=UTC))
+    assert midnight.asked == [("2021-10-23", "1"), ("2021-10-24", "1")] and len(found) == 2
 
 
-async def test_a_list_claiming_too_many_pages_is_reported_not_followed():
+async def test_a_list_claiming_too_many_pages_is_reported_not_believed():
     async def endless(method: str, path: str, **kwargs: Any) -> Any:
         return Dated({"room_list": [], "page_info": {"page": 1, "page_size": 100, "total_num": 10**9,
                                                       "total_page": 10**7}}, DATE)
 
-    found = await API.listings(endless, datetime(2021, 10, 23, 2, 5, tzinfo=UTC))
-    assert [x.reason for x in found if isinstance(x, MalformedPayload)] == ["list_truncated", "list_truncated"]
+    api = QianchuanApi(ADVERTISER, {AWEME: "douyin-main-lianshan-0007"})
+    api.caught_up = True
+    found = await api.listings(endless, datetime(2021, 10, 23, 2, 5, tzinfo=UTC))
+    assert [x.reason for x in found if isinstance(x, MalformedPayload)] == ["list_truncated"]
 
 
 async def test_an_item_of_another_account_is_refused():
@@ -206,5 +218,62 @@ async def test_an_item_of_another_account_is_refused():
         return Dated({"room_list": [item], "page_info": {"page": 1, "page_size": 100, "total_num": 1,
                                                           "total_page": 1}}, DATE)
 
-    found = await API.listings(other, datetime(2021, 10, 23, 2, 5, tzinfo=UTC))
-    assert [type(x) for x in found] == [MalformedPayload, MalformedPayload]
+    api = QianchuanApi(ADVERTISER, {AWEME: "douyin-main-lianshan-0007"})
+    api.caught_up = True
+    found = await api.listings(other, datetime(2021, 10, 23, 2, 5, tzinfo=UTC))
+    assert [type(x) for x in found] == [MalformedPayload]
+
+
+class ByDay:
+    """Room list answers by day, each dated `dates[day]` (the platform's clock)."""
+
+    def __init__(self, answers: dict[str, str], dated: str = DATE) -> None:
+        self.answers, self.dated = answers, dated
+        self.asked: list[str] = []
+
+    async def __call__(self, method: str, path: str, **kwargs: Any) -> Any:
+        day = kwargs["params"]["date_time"]
+        self.asked.append(day)
+        return Dated(data(self.answers.get(day, "room_get_empty")), self.dated)
+
+
+async def test_a_wrong_estimate_of_the_platforms_day_is_corrected_by_its_date():
+    # We think it is 22 Oct 23:59 in Beijing; the platform's answer says 23 Oct 10:05: the
+    # lists are asked again, for the right day and the one before it.
+    answers = ByDay({"2021-10-23": "room_get_living"})
+    api = QianchuanApi(ADVERTISER, {AWEME: "douyin-main-lianshan-0007"})
+    api.caught_up = True  # past the first cycle's week
+    found = await api.listings(answers, datetime(2021, 10, 22, 15, 59, tzinfo=UTC))
+    assert answers.asked == ["2021-10-22", "2021-10-22", "2021-10-23"]
+    assert len([x for x in found if isinstance(x, Listing)]) == 2
+
+
+async def test_a_live_broadcast_is_followed_to_its_end_whatever_day_it_began():
+    class Kept(dict[str, str]):
+        def set(self, name: str, value: str) -> None:
+            self[name] = value
+
+    kept = Kept()
+    api = QianchuanApi(ADVERTISER, {AWEME: "douyin-main-lianshan-0007"}, store=kept)
+    api.caught_up = True  # past the first cycle's week
+    await api.listings(ByDay({"2021-10-23": "room_get_living"}), datetime(2021, 10, 23, 2, 5, tzinfo=UTC))
+    assert api.followed() == {"7022113385637021471": (AWEME, date(2021, 10, 23))}  # the live one, not the ended
+    # Three days later (the adapter was down): the 23rd is listed as well, until the broadcast is seen ended.
+    later = ByDay({}, dated="Tue, 26 Oct 2021 02:00:00 GMT")
+    await api.listings(later, datetime(2021, 10, 26, 2, 0, tzinfo=UTC))
+    assert later.asked == ["2021-10-26", "2021-10-23"]
+    ended = dict(data("room_get_living"))
+    ended["room_list"] = [dict(ended["room_list"][0], room_status="FINISH")]
+
+    async def finished(method: str, path: str, **kwargs: Any) -> Any:
+        day = kwargs["params"]["date_time"]
+        return Dated(ended if day == "2021-10-23" else data("room_get_empty"), "Tue, 26 Oct 2021 02:00:30 GMT")
+
+    found = await api.listings(finished, datetime(2021, 10, 26, 2, 0, tzinfo=UTC))
+    assert [x.live_id for x in found if isinstance(x, Listing)] == ["7022113385637021471"]
+    assert api.followed() == {} and json.loads(kept[api.followed_key]) == {}
+    # And a start day older than a week is forgotten.
+    kept.set(api.followed_key, json.dumps({"1": [AWEME, "2021-10-01"]}))
+    stale = ByDay({}, dated="Tue, 26 Oct 2021 02:00:00 GMT")
+    await api.listings(stale, datetime(2021, 10, 26, 2, 0, tzinfo=UTC))
+    assert stale.asked == ["2021-10-26"] and api.followed() == {}

@@ -10,20 +10,22 @@ the adapter."""
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
+from kernel.settings import Settings
 from schemas.snapshot import Snapshot
 from services.ingest.adapters.api import AuthRejected
 from services.ingest.adapters.qianchuan_api import QianchuanApi, simulated_authorisation
 from services.ingest.adapters.qianchuan_oauth import EARLY_S, GrantToken, OceanApp, grant_key
-from services.ingest.config import QianchuanConfig, RoomConfig
+from services.ingest.config import IngestConfig, QianchuanConfig, RoomConfig
 from services.ingest.metrics import IngestMetrics
 from services.ingest.poller import Poller
-from services.ingest.runtime import credential_client
+from services.ingest.runtime import Ingest, credential_client
 from services.simulator.app import create_app
 from services.simulator.backoffice import BackOffice
 from services.simulator.platforms import qianchuan as sim
@@ -56,7 +58,7 @@ class Rig:
         app = OceanApp(self.config.base_url, app_id, secret)
         self.grant = GrantToken(app, ADVERTISER, self.spool, clock=lambda: self.now)
         self.registry = CollectorRegistry()
-        api = QianchuanApi(ADVERTISER, {AWEME: PLAN.room_id}, rate_per_second)
+        self.api = api = QianchuanApi(ADVERTISER, {AWEME: PLAN.room_id}, rate_per_second)
         self.client = credential_client(api, self.config, self.http, IngestMetrics.create(self.registry), self.grant,
                                         self.spool, "qianchuan-0", str(ADVERTISER),
                                         lambda: self.office.clock.now().timestamp())
@@ -168,7 +170,9 @@ async def test_the_developers_per_api_rate_is_kept_by_the_interval_and_backed_of
         await rig.authorize()
         # Three calls a cycle (yesterday's and today's list, the products) at 2 a second.
         assert rig.poller.pacing.interval == max(rig.config.poll_seconds, 3 / 2.0)
+        rig.api.caught_up = True  # not the first cycle's week of lists
         assert await rig.cycle_at(PLAN.starts + timedelta(seconds=20))
+        assert await rig.cycle_at(PLAN.starts + timedelta(seconds=21))  # the same client limiter: still under
         assert rig.failures("rate_limited") == 0
     finally:
         await rig.http.aclose()
@@ -181,3 +185,25 @@ async def test_the_developers_per_api_rate_is_kept_by_the_interval_and_backed_of
         assert hasty.failures("rate_limited") >= 1  # 40110, retried with backoff, never fatal
     finally:
         await hasty.http.aclose()
+
+
+async def test_the_advertisers_of_one_app_share_the_developers_rate(tmp_path: Path):
+    """The runtime builds one poller per advertiser; Ocean Engine's limit is our app's, so
+    they share one limiter and each plans its interval with its share of the rate."""
+    plans = [p for p in FESTIVAL.plans if p.qianchuan][:4]
+    app_id, secret = sim.app()
+    config = IngestConfig(qianchuan=QianchuanConfig(
+        base_url="http://simulator/qianchuan", client_id=str(app_id), client_secret=secret, rate_per_second=8.0,
+        poll_seconds=0.1, rooms=[RoomConfig(room_id=p.room_id, county=p.county, advertiser_id=sim.advertiser_of(p),
+                                            aweme_id=sim.aweme_of(p)) for p in plans]))
+    ingest = Ingest(config, Settings(data_dir=tmp_path), metrics=IngestMetrics.create(CollectorRegistry()),
+                    spool=tmp_path / "spool.sqlite")
+    async with httpx.AsyncClient() as http:
+        ingest._build_pollers(http)
+    try:
+        assert len(ingest.pollers) == 4 and len({id(p.client.limiter) for p in ingest.pollers}) == 1
+        # Each advertiser: 2 a second of the app's 8; three calls a cycle.
+        assert {p.pacing.interval for p in ingest.pollers} == {3 / 2.0}
+        assert {p.api.advertiser_id for p in ingest.pollers} == {sim.advertiser_of(p) for p in plans}
+    finally:
+        ingest.spool.close()

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -162,6 +162,15 @@ def answered_at(date_header: str | None, polled_at: datetime | None) -> datetime
     if polled_at is None:
         raise MalformedPayload("the answer has no Date header and no poll time was given")
     return polled_at.astimezone(SHANGHAI)
+
+
+def platform_day(date_header: str | None) -> date | None:
+    """The platform's calendar day (Beijing) by an answer's `Date` header; None without a
+    readable one."""
+    try:
+        return answered_at(date_header, None).date() if date_header else None
+    except MalformedPayload:
+        return None
 
 
 def categories(names: Any, what: str = "categories") -> tuple[str, ...]:

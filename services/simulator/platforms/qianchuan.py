@@ -21,7 +21,6 @@ import json
 import re
 import secrets
 import time
-from collections import deque
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -94,7 +93,7 @@ class Qianchuan:
         self.plans = {advertiser_of(p): p for p in office.rooms(OFFICE)}
         self.codes: dict[str, int] = {}  # auth_code -> advertiser
         self.refresh: dict[str, tuple[int, float]] = {}  # refresh token -> (advertiser, monotonic expiry)
-        self.calls: dict[str, deque[float]] = {}  # path -> wall times of the last second's calls
+        self.buckets: dict[str, tuple[float, float]] = {}  # path -> (calls left, wall time then)
         self.pending: dict[int, Snapshot] = {}  # room -> the reading its figures make, products to come
 
     def grant(self, advertiser: int) -> dict[str, Any]:
@@ -105,16 +104,18 @@ class Qianchuan:
                 "refresh_token_expires_in": REFRESH_TTL_S, "advertiser_ids": [advertiser]}
 
     def over_rate(self, path: str) -> bool:
-        """Ocean Engine's per-developer, per-API limit (the developer console's number)."""
+        """Ocean Engine's per-developer, per-API limit (the developer console's number of
+        calls a second), as a token bucket: `qps` calls at once, `qps` more each second."""
         qps = self.office.qianchuan_qps
         if qps is None:
             return False
-        now, window = time.monotonic(), self.calls.setdefault(path, deque())
-        while window and now - window[0] >= 1.0:
-            window.popleft()
-        if len(window) >= qps:
+        now = time.monotonic()
+        left, then = self.buckets.get(path, (qps, now))
+        left = min(qps, left + (now - then) * qps)
+        if left < 1:
+            self.buckets[path] = (left, now)
             return True
-        window.append(now)
+        self.buckets[path] = (left - 1, now)
         return False
 
     def room_item(self, plan: SessionPlan, state: Snapshot, fields: list[str]) -> dict[str, Any]:
@@ -131,6 +132,21 @@ class Qianchuan:
             item["end_time"] = beijing(plan.ends)
         return item
 
+    async def gate(self, request: Request, path: str) -> tuple[Response | str, int | None]:
+        """A data call's misbehaviour, token, rate and advertiser checks: (a response to send
+        instead, or the planned fault; the advertiser the token opens)."""
+        account = self.office.token_account(OFFICE, request.headers.get("access-token"))
+        expired = lambda: failed(40102, "access_token已过期")  # noqa: E731
+        limited = lambda: failed(40100, "请求过于频繁")  # noqa: E731
+        fault = await misbehave(self.office, request, account is not None, expired, limited)
+        if isinstance(fault, Response) or account is None:
+            return fault, None
+        if self.over_rate(path):
+            return failed(40110, "请求超过开发者频控限制"), None
+        if request.query_params.get("advertiser_id") != account:
+            return failed(40002, "没有权限进行相应操作: advertiser_id"), None
+        return fault, int(account)
+
     def reading(self, plan: SessionPlan, state: Snapshot, served_at: datetime) -> Snapshot:
         """What the adapter can publish (qianchuan.md): the broadcast's room id, true at the
         answer's second, orders as units, no online viewers, no refunds, no categories."""
@@ -143,23 +159,11 @@ def router(office: BackOffice) -> APIRouter:
     r = APIRouter(prefix=f"/{OFFICE}")
     q = Qianchuan(office)
     oauth_routes(r, q)
-
-    async def gate(request: Request, path: str) -> tuple[Response | str, int | None]:
-        account = office.token_account(OFFICE, request.headers.get("access-token"))
-        expired = lambda: failed(40102, "access_token已过期")  # noqa: E731
-        limited = lambda: failed(40100, "请求过于频繁")  # noqa: E731
-        fault = await misbehave(office, request, account is not None, expired, limited)
-        if isinstance(fault, Response) or account is None:
-            return fault, None
-        if q.over_rate(path):
-            return failed(40110, "请求超过开发者频控限制"), None
-        if request.query_params.get("advertiser_id") != account:
-            return failed(40002, "没有权限进行相应操作: advertiser_id"), None
-        return fault, int(account)
+    product_routes(r, q)
 
     @r.get(ROOMS)
     async def rooms(request: Request) -> Response:
-        fault, advertiser = await gate(request, ROOMS)
+        fault, advertiser = await q.gate(request, ROOMS)
         if isinstance(fault, Response) or advertiser is None:
             return fault  # type: ignore[return-value]
         query, plan = request.query_params, q.plans.get(advertiser)
@@ -181,15 +185,19 @@ def router(office: BackOffice) -> APIRouter:
             q.pending[room_of(plan)] = q.reading(plan, state, served_at)
         return answer(data, served_at=served_at)
 
+    return r
+
+
+def product_routes(r: APIRouter, q: Qianchuan) -> None:
     @r.get(PRODUCTS)
     async def products(request: Request) -> Response:
-        fault, advertiser = await gate(request, PRODUCTS)
+        fault, advertiser = await q.gate(request, PRODUCTS)
         if isinstance(fault, Response) or advertiser is None:
             return fault  # type: ignore[return-value]
         query, plan = request.query_params, q.plans.get(advertiser)
         if _fields(query.get("fields")) is None or plan is None or query.get("room_id") != str(room_of(plan)):
             return failed(40001, "参数错误")
-        state = office.state(plan)
+        state = q.office.state(plan)
         count = state.products_listed if state is not None else 0
         page, size = _int(query.get("page"), 1), _int(query.get("page_size"), 20)
         shown = range((page - 1) * size, min(count, page * size))
@@ -200,10 +208,8 @@ def router(office: BackOffice) -> APIRouter:
             return Response(json.dumps(data)[:30], media_type="application/json")
         waiting = q.pending.pop(room_of(plan), None)
         if waiting is not None:
-            office.served([waiting.model_copy(update={"products_listed": count})])
+            q.office.served([waiting.model_copy(update={"products_listed": count})])
         return answer(data)
-
-    return r
 
 
 def oauth_routes(r: APIRouter, q: Qianchuan) -> None:
