@@ -350,6 +350,12 @@ main.add_command(_simulate)
 main.add_command(_ingest)
 main.add_command(_kuaishou_authorize)
 
+from livefest.platform_cli import qianchuan_authorize as _qianchuan_authorize  # noqa: E402
+from livefest.platform_cli import wechat_clear_quota as _wechat_clear_quota  # noqa: E402
+
+main.add_command(_qianchuan_authorize)
+main.add_command(_wechat_clear_quota)
+
 from livefest.import_cli import import_report as _import  # noqa: E402
 
 main.add_command(_import)

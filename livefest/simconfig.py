@@ -5,7 +5,9 @@ from pydantic import SecretStr
 
 from schemas.snapshot import PLATFORMS
 from services.ingest.config import IngestConfig
-from services.simulator.backoffice import credentials, platform_room_id
+from services.simulator.backoffice import credentials, office_of, platform_room_id
+from services.simulator.festival import SessionPlan
+from services.simulator.platforms import qianchuan
 from services.simulator.script import ScriptedFestival
 
 # Where every room is an account of its own (WeChat Channels), each room has credentials.
@@ -22,14 +24,27 @@ def simulator_config(
             {"room_id": platform_room_id(p), "county": p.county, "special": p.special,
              **_account(p.platform, p.room_id)}
             for p in sorted(festival.plans, key=lambda p: p.room_id)
-            if p.platform == platform
+            if office_of(p) == platform
         ]
         platforms[platform] = {
             "base_url": f"{base_url.rstrip('/')}/{platform}", "client_id": client_id, "client_secret": secret,
             "poll_seconds": poll_seconds, "timeout_seconds": timeout_seconds, "topic_stats": platform == "douyin",
             "rooms": rooms,
         }
-    return IngestConfig.model_validate({"platforms": platforms})
+    app_id, app_secret = qianchuan.app()
+    advertised = sorted((p for p in festival.plans if p.qianchuan), key=lambda p: p.room_id)
+    section = {
+        "base_url": f"{base_url.rstrip('/')}/qianchuan", "client_id": str(app_id), "client_secret": app_secret,
+        # The simulator enforces no developer rate: 200 a second, 20 for each of ten advertisers.
+        "poll_seconds": poll_seconds, "timeout_seconds": timeout_seconds, "rate_per_second": 200.0,
+        "simulator_authorizes": True, "rooms": [_advertiser(p) for p in advertised],
+    }
+    return IngestConfig.model_validate({"platforms": platforms, "qianchuan": section})
+
+
+def _advertiser(plan: SessionPlan) -> dict[str, object]:
+    return {"room_id": plan.room_id, "county": plan.county, "special": plan.special,
+            "advertiser_id": qianchuan.advertiser_of(plan), "aweme_id": qianchuan.aweme_of(plan)}
 
 
 def _account(platform: str, room_id: str) -> dict[str, str]:
@@ -47,22 +62,20 @@ def to_toml(config: IngestConfig) -> str:
         "# Per platform: the back office, credentials, poll interval, concurrency, rate limit,",
         "# timeout, retries and backoff; then every room to poll with the unit that claimed it",
         "# (and, where every room is an account of its own, WeChat Channels, the room's credentials).",
-        "# Only channels and miniprogram are the platforms' documented APIs; the other sections poll",
-        "# back offices that exist only in livefest's simulator (schemas/platforms/README.md).",
+        "# Only channels, miniprogram and qianchuan are the platforms' documented APIs; the other",
+        "# sections poll back offices that exist only in livefest's simulator (schemas/platforms/README.md).",
     ]
-    for platform, cfg in config.platforms.items():
-        lines.append(f"\n[platforms.{platform}]")
-        for key, value in cfg.model_dump(exclude={"rooms"}).items():
+    sections = [(f"platforms.{platform}", cfg) for platform, cfg in config.platforms.items()]
+    if config.qianchuan is not None:
+        sections.append(("qianchuan", config.qianchuan))
+    for name, cfg in sections:
+        lines.append(f"\n[{name}]")
+        for key, value in cfg.model_dump(exclude={"rooms"}, exclude_none=True).items():
             lines.append(f"{key} = {_value(value)}")
         for room in cfg.rooms:
-            lines.append(f"\n[[platforms.{platform}.rooms]]")
-            lines.append(f"room_id = {_value(room.room_id)}")
-            lines.append(f"county = {_value(room.county)}")
-            if room.special:
-                lines.append(f"special = {_value(room.special)}")
-            if room.client_id and room.client_secret:
-                lines.append(f"client_id = {_value(room.client_id)}")
-                lines.append(f"client_secret = {_value(room.client_secret)}")
+            lines.append(f"\n[[{name}.rooms]]")
+            for key, value in room.model_dump(exclude_none=True).items():
+                lines.append(f"{key} = {_value(value)}")
     return "\n".join(lines) + "\n"
 
 

@@ -7,9 +7,9 @@ See deploy/ingest.example.toml (the configuration for `livefest simulate`).
 
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from schemas.snapshot import County, Platform, Special
 
@@ -23,6 +23,10 @@ class RoomConfig(BaseModel):
     # The room's own account, where every room is one (WeChat Channels); else the platform's.
     client_id: str | None = None
     client_secret: SecretStr | None = None
+    # Douyin rooms read through Qianchuan: the advertiser that authorised livefest, and the
+    # Douyin account (抖音号) whose broadcasts are the room's.
+    advertiser_id: Annotated[int, Field(gt=0)] | None = None
+    aweme_id: Annotated[int, Field(gt=0)] | None = None
 
 
 class PlatformConfig(BaseModel):
@@ -39,7 +43,32 @@ class PlatformConfig(BaseModel):
     backoff_seconds: Annotated[float, Field(gt=0)] = 0.2
     backoff_max_seconds: Annotated[float, Field(gt=0)] = 5.0
     topic_stats: bool = False
+    # The daily quota the platform granted these credentials, where it is more than the
+    # documented default (an account's admin console shows it); none: the documented one.
+    daily_quota: Annotated[int, Field(gt=0)] | None = None
     rooms: list[RoomConfig] = []
+
+
+class QianchuanConfig(PlatformConfig):
+    """Douyin rooms through Qianchuan (schemas/platforms/qianchuan.md): `client_id` and
+    `client_secret` are our Ocean Engine app's `app_id` and secret; every room names the
+    advertiser that authorised livefest (`livefest qianchuan-authorize`) and its Douyin
+    account; `rate_per_second` is the per-API limit the developer console shows."""
+
+    base_url: str = "https://api.oceanengine.com"
+    rate_per_second: Annotated[float, Field(gt=0)] = 5.0
+    # Only for `livefest simulate`: the simulator stands in for the merchants, who would
+    # authorise livefest on Ocean Engine's page; the adapter asks it for their codes.
+    simulator_authorizes: bool = False
+
+    @model_validator(mode="after")
+    def _rooms_name_their_accounts(self) -> "QianchuanConfig":
+        if not self.client_id.isdigit():
+            raise ValueError("qianchuan client_id is the Ocean Engine app_id, a number")
+        for room in self.rooms:
+            if room.advertiser_id is None or room.aweme_id is None:
+                raise ValueError(f"qianchuan room {room.room_id}: give its advertiser_id and aweme_id")
+        return self
 
 
 class KuaishouUvConfig(BaseModel):
@@ -54,6 +83,11 @@ class KuaishouUvConfig(BaseModel):
     app_secret: SecretStr
     sign_secret: SecretStr
     poll_seconds: Annotated[float, Field(gt=0)] = 5.0
+    # Which of kwaixiaodian's quotas apply (services/ingest/adapters/kuaishou_uv.py): merchants
+    # that are the app's test users (2,000 calls a day each), an app not yet launched
+    # (100,000 a day across all APIs), or a launched app with `daily_quota` granted.
+    stage: Literal["test_users", "unlaunched", "launched"] = "unlaunched"
+    daily_quota: Annotated[int, Field(gt=0)] | None = None
     rooms: list[RoomConfig] = []
 
 
@@ -61,6 +95,7 @@ class IngestConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     platforms: dict[Platform, PlatformConfig] = {}
+    qianchuan: QianchuanConfig | None = None
     kuaishou_uv: KuaishouUvConfig | None = None
 
 
@@ -74,6 +109,14 @@ def accounts(config: PlatformConfig) -> list[PlatformConfig]:
         for r in own
     ]
     return split + ([config.model_copy(update={"rooms": shared})] if shared or not own else [])
+
+
+def advertisers(config: QianchuanConfig) -> list[QianchuanConfig]:
+    """One configuration per Qianchuan advertiser: its grant serves all its rooms."""
+    by_advertiser: dict[int, list[RoomConfig]] = {}
+    for room in config.rooms:
+        by_advertiser.setdefault(room.advertiser_id or 0, []).append(room)
+    return [config.model_copy(update={"rooms": rooms}) for rooms in by_advertiser.values()]
 
 
 def load(path: Path) -> IngestConfig:

@@ -12,6 +12,11 @@ between 0 and 1, whatever the retries (every attempt is in `failures_total`, by 
 
 Two gauges stand in for figures some platforms do not publish: `rooms_on_air` (status-only
 platforms, mini-program live) and `live_viewers` (Kuaishou's real-time viewers, by county).
+
+Three follow each credential's call quota (services/ingest/budget.py): what is left of
+today's, the day's number, and whether the platform said it is used up. Their
+`credential` label is the credential's position in the configuration ("0", "1", …,
+named in the start-up log), bounded by the configuration and never an id or a secret.
 """
 
 from dataclasses import dataclass
@@ -41,6 +46,9 @@ class IngestMetrics:
     last_success: Gauge
     rooms_on_air: Gauge
     live_viewers: Gauge
+    quota_remaining: Gauge
+    quota_limit: Gauge
+    quota_exhausted: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> "IngestMetrics":
@@ -113,6 +121,26 @@ class IngestMetrics:
                 "livefest_ingest_live_viewers",
                 "Real-time viewers of configured rooms, where that is all a platform publishes (Kuaishou real UV).",
                 ["platform", "county"],
+                registry=registry,
+            ),
+            quota_remaining=Gauge(
+                "livefest_ingest_quota_remaining_calls",
+                "Calls left of a credential's daily quota (its busiest API where each API counts apart), "
+                "until the daily reset at midnight Beijing time.",
+                ["platform", "credential"],
+                registry=registry,
+            ),
+            quota_limit=Gauge(
+                "livefest_ingest_quota_limit_calls",
+                "A credential's daily call quota: the documented number, or the one the platform reports.",
+                ["platform", "credential"],
+                registry=registry,
+            ),
+            quota_exhausted=Gauge(
+                "livefest_ingest_quota_exhausted",
+                "1 while the platform says a credential's daily quota is used up (no calls until the reset or "
+                "a cleared quota), else 0.",
+                ["platform", "credential"],
                 registry=registry,
             ),
         )

@@ -10,7 +10,9 @@ own (`room_health.RoomStreaks`), so one bad room never looks like a failing plat
 Per-day counters become session-cumulative with the closed days' figures, which are kept
 in the spool's state so a restarted adapter has them. For a platform whose every room is
 an account (WeChat Channels) the poller polls one room; for a status-only platform
-(mini-program live) it only counts the configured rooms on air.
+(mini-program live) it only counts the configured rooms on air. The interval between
+cycles follows the credential's quota (`Pacing`); while the platform says the day's quota
+is used up, the poller makes no call at all.
 """
 
 import asyncio
@@ -24,16 +26,18 @@ from typing import Any
 
 from schemas.snapshot import Snapshot
 from services.ingest.adapters import NORMALIZERS
-from services.ingest.adapters.api import AuthRejected, Listing, RateLimited, Retryable
+from services.ingest.adapters.api import AuthRejected, Listing, QuotaExhausted, RateLimited, Retryable
 from services.ingest.adapters.common import Attribution, Carry, MalformedPayload, need
 from services.ingest.client import PlatformClient
 from services.ingest.metrics import OUTCOMES
+from services.ingest.pacing import Pacing
 from services.ingest.room_health import RoomStreaks
 from services.ingest.spool import Message, Spool
 
 log = logging.getLogger(__name__)
-# A used-up quota (WeChat 45009 is per day) does not come back in seconds: poll at most
-# once a minute while it lasts, and at the normal pace again after the first good cycle.
+# A platform that says "slow down" (HTTP 429, WeChat 45011, Ocean Engine 40100/40110) is
+# polled less and less often while it does (at most once a minute), at the normal pace
+# again after the first good cycle.
 PAUSE_MAX_SECONDS = 60.0
 
 
@@ -45,6 +49,7 @@ class Poller:
         snapshot_topic: str,
         topicstats_topic: str,
         on_spooled: Any = None,
+        label: str = "",
     ) -> None:
         self.client = client
         self.api = client.api
@@ -55,7 +60,7 @@ class Poller:
         self.snapshot_topic = snapshot_topic
         self.topicstats_topic = topicstats_topic
         self.on_spooled = on_spooled or (lambda: None)
-        self.normalize = getattr(NORMALIZERS[self.platform], "normalize", None)
+        self.normalize = getattr(self.api, "normalize", None) or getattr(NORMALIZERS[self.platform], "normalize", None)
         self.rooms = {r.room_id: Attribution(r.county, r.special) for r in self.config.rooms}
         # The room whose account the client's credentials open (platforms where a room is an account).
         self.account_room = self.config.rooms[0].room_id if self.api.room_is_account and self.config.rooms else ""
@@ -70,22 +75,28 @@ class Poller:
         for outcome in OUTCOMES:
             self.metrics.polls.labels(self.platform, outcome)
         self.metrics.rooms_failing.labels(self.platform).set(0)
+        self.pacing = Pacing(client, label or self.platform)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             started = time.monotonic()
             await self.cycle()
-            delay = self.config.poll_seconds + self._pause - (time.monotonic() - started)
+            delay = self.pacing.interval + self._pause - (time.monotonic() - started)
             try:
                 await asyncio.wait_for(stop.wait(), timeout=max(0.0, delay))
             except TimeoutError:
                 pass
 
     async def cycle(self) -> bool:
-        """One pass over the platform; True when every read succeeded."""
+        """One pass over the platform; True when every read succeeded (False, without a
+        call, while the credential's quota is used up)."""
         self._limited = False
+        if self.pacing.resting():
+            return False
+        await self.pacing.count()
         clean = await self._pass()
         self._backoff()
+        self.pacing.settle()
         return clean
 
     async def _pass(self) -> bool:
@@ -161,7 +172,7 @@ class Poller:
         if room is None:
             self._skip("unattributed", f"room {listing.room_id} is not in the configuration; skipped")
             return None
-        if not listing.live or listing.live_id in self._done:
+        if not listing.live or listing.live_id in self._done or self.pacing.resting():
             return None
         try:
             row = await self.api.detail(self.client.call, listing)
@@ -227,6 +238,8 @@ class Poller:
 
     def _skip(self, reason: str, detail: str, error: Exception | None = None) -> None:
         self._limited = self._limited or isinstance(error, RateLimited)
+        if isinstance(error, QuotaExhausted):
+            self.pacing.exhausted(str(error))
         if reason != "unattributed":
             log.warning("%s: %s", self.platform, detail, extra={"platform": self.platform, "reason": reason})
         if not isinstance(error, Retryable):  # the client counted every failed attempt already

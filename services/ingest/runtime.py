@@ -6,18 +6,26 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from aiolimiter import AsyncLimiter
 
 from kernel.settings import Settings
 from services.ingest.adapters import apis
+from services.ingest.adapters.api import PlatformApi
+from services.ingest.adapters.qianchuan_api import QianchuanApi, SimulatedGrantToken
+from services.ingest.adapters.qianchuan_oauth import OceanApp
+from services.ingest.budget import Budget, Store
 from services.ingest.client import PlatformClient
-from services.ingest.config import IngestConfig, accounts
+from services.ingest.config import IngestConfig, PlatformConfig, QianchuanConfig, accounts, advertisers
 from services.ingest.delivery import Delivery
 from services.ingest.metrics import IngestMetrics
 from services.ingest.poller import Poller
+from services.ingest.quota import UNLIMITED
 from services.ingest.spool import Spool
+from services.ingest.tokens import Tokens, TokenSource
 from services.ingest.uv_poller import UvPoller
 
 log = logging.getLogger(__name__)
@@ -25,6 +33,21 @@ log = logging.getLogger(__name__)
 
 def spool_path(settings: Settings) -> Path:
     return settings.data_dir / "ingest" / "spool.sqlite"
+
+
+def credential_client(
+    api: PlatformApi, account: PlatformConfig, http: httpx.AsyncClient, metrics: IngestMetrics,
+    source: TokenSource | None, store: Store, label: str, key: str, clock: Callable[[], float] = time.time,
+    limiter: AsyncLimiter | None = None,
+) -> PlatformClient:
+    """One credential's client: its token source, and the budget of its platform's quota
+    (`label` its metric label, `key` its id to the platform; none for simulator-only APIs)."""
+    client = PlatformClient(api, account, http, metrics, source, clock=clock, limiter=limiter)
+    if api.quota is not UNLIMITED:
+        quota = api.quota.with_daily(account.daily_quota) if account.daily_quota else api.quota
+        client.budget = Budget(api.platform, label, key, quota, api.calls_per_cycle(len(account.rooms)), store,
+                               metrics, client.platform_now)
+    return client
 
 
 class Ingest:
@@ -50,20 +73,47 @@ class Ingest:
         return counts
 
     def _build_pollers(self, http: httpx.AsyncClient) -> None:
-        """One poller per account: a platform's, or each room's where every room is an account."""
+        """One poller per credential: a platform's, each room's where every room is an
+        account, each Qianchuan advertiser's; one token source per appid or grant."""
         known = apis()
+        tokens = Tokens(self.spool)
         for platform, cfg in self.config.platforms.items():
             api = known[platform]
             if not api.documented:
                 log.info("%s: this back-office API exists only in livefest's simulator (schemas/platforms/)",
                          platform)
-            for account in accounts(cfg):
+            for index, account in enumerate(accounts(cfg)):
                 if api.room_is_account and len(account.rooms) > 1:
                     raise SystemExit(f"{platform}: every room is an account of its own; give each room "
                                      "its client_id and client_secret (deploy/ingest.example.toml)")
-                client = PlatformClient(api, account, http, self.metrics)
-                self.pollers.append(Poller(client, self.spool, self.settings.snapshot_topic,
-                                           self.settings.topicstats_topic, self.delivery.wake))
+                self._add(http, api, account, self._source(api, account, tokens), str(index), account.client_id)
+        if self.config.qianchuan is not None:
+            self._add_qianchuan(http, self.config.qianchuan, tokens)
+
+    def _add_qianchuan(self, http: httpx.AsyncClient, cfg: QianchuanConfig, tokens: Tokens) -> None:
+        """One poller per advertiser; Ocean Engine's rate limit is the developer's (our app's),
+        so they share one limiter and each plans with its share of it."""
+        app = OceanApp(cfg.base_url.rstrip("/"), int(cfg.client_id), cfg.client_secret.get_secret_value())
+        groups = advertisers(cfg)
+        limiter = AsyncLimiter(cfg.rate_per_second, 1.0)
+        for index, account in enumerate(groups):
+            advertiser = account.rooms[0].advertiser_id or 0
+            api = QianchuanApi(advertiser, {r.aweme_id or 0: r.room_id for r in account.rooms},
+                               cfg.rate_per_second / len(groups), self.spool)
+            made = (lambda a=advertiser: SimulatedGrantToken(app, a, self.spool, http)) if cfg.simulator_authorizes \
+                else None
+            self._add(http, api, account, tokens.grant(app, advertiser, made), f"qianchuan-{index}", str(advertiser),
+                      limiter)
+
+    def _source(self, api: PlatformApi, account: PlatformConfig, tokens: Tokens) -> TokenSource | None:
+        return tokens.stable_for(api, account)
+
+    def _add(self, http: httpx.AsyncClient, api: PlatformApi, account: PlatformConfig, source: TokenSource | None,
+             label: str, key: str, limiter: AsyncLimiter | None = None) -> None:
+        client = credential_client(api, account, http, self.metrics, source, self.spool, label, key, limiter=limiter)
+        rooms = ", ".join(r.room_id for r in account.rooms[:3]) + (" …" if len(account.rooms) > 3 else "")
+        self.pollers.append(Poller(client, self.spool, self.settings.snapshot_topic, self.settings.topicstats_topic,
+                                   self.delivery.wake, label=f"{api.platform} credential {label} ({rooms})"))
 
     def _rooms(self) -> dict[str, int]:
         rooms: dict[str, int] = {}

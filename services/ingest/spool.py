@@ -4,9 +4,13 @@ Every snapshot is written here before anything is sent to Kafka, and removed onl
 after Kafka acknowledged it, so snapshots taken while the broker is unreachable (or
 while the adapter is being restarted) are delivered, in order, once it is back. The
 same database keeps what a restarted adapter needs: closed days' figures of per-day
-platforms and which sessions already delivered their final (`ended`) snapshot.
+platforms, which sessions already delivered their final (`ended`) snapshot, the access
+tokens and OAuth grants (services/ingest/tokens.py) and each credential's quota count.
+Secrets live here, so the file is 0600 in a 0700 directory (SQLite gives its -wal and
+-shm files the database file's mode).
 """
 
+import os
 import sqlite3
 import threading
 import time
@@ -44,7 +48,10 @@ class Spool:
     """Thread-safe; one connection guarded by a lock (writes are tiny and short)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path.parent, 0o700)
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        os.chmod(path, 0o600)  # a spool made before secrets were kept in it
         self.path = path
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         # WAL + synchronous=NORMAL: a committed write survives the process being killed.

@@ -7,11 +7,21 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
-from services.simulator.backoffice import BackOffice, platform_room_id
-from services.simulator.platforms import aiguang, channels, douyin, kuaishou, miniprogram, taobao, weishi, yizhibo
+from services.simulator.backoffice import BackOffice, office_of, platform_room_id
+from services.simulator.platforms import (
+    aiguang,
+    channels,
+    douyin,
+    kuaishou,
+    miniprogram,
+    qianchuan,
+    taobao,
+    weishi,
+    yizhibo,
+)
 from services.simulator.platforms.base import http_date
 
-PLATFORM_MODULES = (douyin, taobao, weishi, channels, aiguang, yizhibo, miniprogram, kuaishou)
+PLATFORM_MODULES = (douyin, qianchuan, taobao, weishi, channels, aiguang, yizhibo, miniprogram, kuaishou)
 
 
 def create_app(office: BackOffice) -> FastAPI:
@@ -41,8 +51,10 @@ def create_app(office: BackOffice) -> FastAPI:
 
     @app.get("/rooms")
     def rooms() -> list[dict[str, Any]]:
+        """Every room, with the back office that serves it (`qianchuan` for Douyin rooms read there)."""
         return [
-            {"platform": p.platform, "room_id": platform_room_id(p), "county": p.county, "special": p.special}
+            {"platform": p.platform, "room_id": platform_room_id(p), "county": p.county, "special": p.special,
+             "office": office_of(p)}
             for p in office.festival.plans
         ]
 

@@ -5,6 +5,10 @@ deliberate misbehaviour, and the record of every reading handed out (for `/truth
 Each session's states are the canonical snapshots of the scripted festival
 (`ScriptedFestival.ticks`); a room shows the newest one not after the clock's event
 time. Platforms render those states in their own dialects (`platforms/`).
+
+A room's back office is its platform's, except for the Douyin rooms read through
+Qianchuan (`office_of`): those are served only by the simulated Qianchuan API, never by
+the simulator-only Douyin one, so every session is handed out by exactly one back office.
 """
 
 import random
@@ -25,6 +29,9 @@ from services.simulator.festival import SessionPlan
 from services.simulator.script import ScriptedFestival
 
 FAULTS = ("rate_limit", "server_error", "slow", "token_expired", "malformed")
+# The back offices whose figures include refunds (退款金额): a reading handed out by any
+# other carries no `refund_fen`, as its adapter can publish none.
+REPORTS_REFUNDS = frozenset({"channels"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,12 @@ def credentials(platform: str, account: str = "") -> tuple[str, str]:
     platforms where every room is an account, WeChat Channels: those of room `account`)."""
     suffix = f"-{account}" if account else ""
     return f"livefest-{platform}{suffix}", f"sim-secret-{platform}{suffix}"
+
+
+def office_of(plan: SessionPlan) -> str:
+    """The back office that serves the room: its platform's, or Qianchuan for Douyin rooms
+    whose merchant authorised livefest there."""
+    return "qianchuan" if plan.qianchuan else plan.platform
 
 
 def platform_room_id(plan: SessionPlan) -> str:
@@ -91,6 +104,13 @@ class BackOffice:
     token_ttl_s: float = 600.0
     # Accounts (client ids) that have not granted the live dashboard permission (WeChat 48001).
     no_permission: frozenset[str] = frozenset()
+    # Daily call quotas (a Beijing day of the clock): each WeChat API per account (generous:
+    # a replayed festival's day passes in minutes), the kwaixiaodian app (before launch)
+    # and, when set, each test user; Qianchuan's per-developer calls a second per API.
+    wechat_daily_quota: int = 1_000_000
+    kuaishou_app_quota: int = 100_000
+    kuaishou_user_quota: int | None = None
+    qianchuan_qps: float | None = None
 
     def __post_init__(self) -> None:
         self.clock = SimClock(timeline((p.starts, p.ends) for p in self.festival.plans), self.speed)
@@ -106,12 +126,13 @@ class BackOffice:
         self._reads = _topic_plan(self.festival)
 
     # --- rooms and their states -------------------------------------------------
-    def plan(self, platform: str, *, room: str | None = None, live: str | None = None) -> SessionPlan | None:
+    def plan(self, office: str, *, room: str | None = None, live: str | None = None) -> SessionPlan | None:
+        """The session of a room (or live) that back office `office` serves (see `office_of`)."""
         found = self.by_room.get(room or "") if room is not None else self.by_live.get(live or "")
-        return found if found is not None and found.platform == platform else None
+        return found if found is not None and office_of(found) == office else None
 
-    def rooms(self, platform: str) -> list[SessionPlan]:
-        return sorted((p for p in self.festival.plans if p.platform == platform), key=lambda p: p.room_id)
+    def rooms(self, office: str) -> list[SessionPlan]:
+        return sorted((p for p in self.festival.plans if office_of(p) == office), key=lambda p: p.room_id)
 
     def state(self, plan: SessionPlan, now: datetime | None = None) -> Snapshot | None:
         """The session's newest state not after `now`; None before it starts."""
@@ -159,6 +180,13 @@ class BackOffice:
             return None
         return entry[1]
 
+    def token_left(self, platform: str, token: str | None) -> float | None:
+        """Seconds a valid token of `platform` has left, else None."""
+        with self._lock:
+            entry = self._tokens.get(token or "")
+        left = entry[2] - time.monotonic() if entry is not None and entry[0] == platform else 0.0
+        return left if left > 0 else None
+
     def revoke(self, token: str | None) -> None:
         with self._lock:
             self._tokens.pop(token or "", None)
@@ -182,8 +210,11 @@ class BackOffice:
 
     # --- truth --------------------------------------------------------------------
     def served(self, snapshots: list[Snapshot]) -> None:
+        """Record readings handed out (refunds only from back offices that report them)."""
         with self._lock:
             for s in snapshots:
+                if s.refund_fen is not None and s.platform not in REPORTS_REFUNDS:
+                    s = s.model_copy(update={"refund_fen": None})
                 self._served[(s.session_id, s.observed_at)] = s
 
     def truth(self) -> dict[str, Any]:

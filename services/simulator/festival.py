@@ -3,7 +3,9 @@
 Rooms follow the plan (../shared/seeds): the launch special's city room and eight county
 rooms plus stall rooms, rural-special rooms from the county e-commerce parks, fashion
 rooms, and ordinary merchant broadcasts. Each session is polled every few seconds of
-event time; counters are session-cumulative and sometimes corrected downward (refunds).
+event time; counters are session-cumulative. A refund lowers the paid orders and items
+(a correction) while `gmv_fen` stays 成交金额, gross of refunds, and `refund_fen`
+(退款金额) grows, as the back offices count them (contract 1.1).
 """
 
 import heapq
@@ -47,6 +49,9 @@ class SessionPlan:
     categories: tuple[str, ...]
     price_fen: int  # average price of one item
     audience: int  # typical online viewers
+    # A Douyin room whose merchant has a Qianchuan advertiser account that authorised
+    # livefest: read through Qianchuan's API (services/simulator/platforms/qianchuan.py).
+    qianchuan: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ def merged(plans: list[SessionPlan], seed: int) -> Iterator[Snapshot]:
 def session_snapshots(plan: SessionPlan, seed: int) -> Iterator[Snapshot]:
     """One session's snapshots, one per `poll_seconds` of event time, the last one `ended`."""
     rng = random.Random(f"{seed}/{plan.session_id}")
-    viewers_total = orders = units = gmv = 0
+    viewers_total = orders = units = gmv = refunds = 0
     online = 0
     products = rng.randint(5, 40)
     at = plan.starts
@@ -130,11 +135,11 @@ def session_snapshots(plan: SessionPlan, seed: int) -> Iterator[Snapshot]:
         new_units = new_orders + rng.randint(0, new_orders)
         units += new_units
         gmv += new_units * plan.price_fen + rng.randint(0, 99) * new_units
-        if orders and rng.random() < 0.02:  # a refund: the back office corrects downward
+        if orders and rng.random() < 0.02:  # a refund: orders and items corrected downward
             refunded = rng.randint(1, min(3, orders))
             orders -= refunded
             units = max(0, units - refunded)
-            gmv = max(0, gmv - refunded * plan.price_fen)
+            refunds = min(gmv, refunds + refunded * plan.price_fen)
         if rng.random() < 0.05:
             products = max(1, products + rng.randint(-3, 5))
         yield Snapshot.model_validate(
@@ -152,6 +157,7 @@ def session_snapshots(plan: SessionPlan, seed: int) -> Iterator[Snapshot]:
                 "orders": orders,
                 "units_sold": units,
                 "gmv_fen": gmv,
+                "refund_fen": refunds,
                 "products_listed": products,
                 "categories": plan.categories,
             },

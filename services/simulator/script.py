@@ -11,13 +11,19 @@ out on the plan's own calendar instead of one evening:
   the fashion show and brand rooms;
 - ordinary merchant broadcasts (no special) on evenings between 24 Oct and 14 Nov.
 
+The merchants who advertise have a Qianchuan (巨量千川) advertiser account and authorise
+livefest: the Douyin main rooms, the fashion rooms and the brand rooms (`QIANCHUAN_KINDS`)
+are read through Qianchuan's API; the other Douyin rooms (stalls, parks, ordinary
+merchants) through the simulator-only Douyin back office, standing in for their county
+reports.
+
 `scale` shrinks every session's length (a 3-hour broadcast lasts 3 h × scale of event
 time), so a whole festival can be replayed in minutes; `fitted` picks the scale that
 makes the broadcast time (the union of all sessions) about `hours` long.
 """
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
@@ -35,6 +41,7 @@ LAUNCH_GOODS = ("agri", "apparel", "furniture", "beauty", "jewelry", "appliance"
 RURAL_GOODS = ("agri", "travel", "other")
 FIXED_ROOMS = len(COUNTIES) + len(RURAL_PARKS) + 4  # main rooms, parks, fashion mains + show
 HOUR = 3600.0
+QIANCHUAN_KINDS = frozenset({"main", "apparel", "beauty", "travel", "show", "brand"})
 
 
 def at(day: date, hour: float) -> datetime:
@@ -72,7 +79,8 @@ class ScriptedFestival:
             # Main rooms are Douyin's (the hashtag lives there); the others cycle through
             # every platform so that each one carries part of the festival.
             platform = "douyin" if kind == "main" else platforms[index % len(platforms)]
-            plans.append(self._plan(rng, index, kind, special, county or rng.choice(COUNTIES), platform))
+            plan = self._plan(rng, index, kind, special, county or rng.choice(COUNTIES), platform)
+            plans.append(replace(plan, qianchuan=platform == "douyin" and kind in QIANCHUAN_KINDS))
         return plans
 
     def _plan(

@@ -1,6 +1,12 @@
 """The simulator's ground truth in the contract's terms, computed with `kernel.semantics`
 over the canonical snapshots its back offices actually handed out (the readings a perfect
-adapter fleet would deliver), so it is the pipeline's own definition of every figure."""
+adapter fleet would deliver), so it is the pipeline's own definition of every figure.
+
+`gmv_fen` is 成交金额, gross of refunds, for every back office (contract 1.1); refunds
+(退款金额) are known only where a back office reports them (WeChat Channels) and are
+given apart, under `refunds`: a counter like `gmv_fen`, a session's figure is its newest
+reading's `refund_fen` (None where its back office reports none), the totals sum the
+sessions that have one."""
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -33,6 +39,24 @@ def truth(snapshots: Iterable[Snapshot], reads: Mapping[str, int], now: datetime
         "platforms": [{"platform": p, **figures(lambda f, p=p: f.platform == p)} for p in PLATFORMS],
         "sessions": [session(f, as_of) for f in sorted(sessions.values(), key=lambda f: f.session_id)],
         "specials": [{"special": s, "reads": n} for s, n in reads.items()],
+        "refunds": refunds(served),
+    }
+
+
+def refunds(served: list[Snapshot]) -> dict[str, Any]:
+    """`{totals, counties, platforms, sessions}` of `refund_fen`: each session's newest
+    reading's figure (None where none is reported), summed where known."""
+    newest = {s.session_id: s for s in semantics.distinct(served)}
+    known = [s for s in newest.values() if s.refund_fen is not None]
+
+    def total(keep: Any = lambda s: True) -> int:
+        return sum(s.refund_fen or 0 for s in known if keep(s))
+
+    return {
+        "totals": {"refund_fen": total()},
+        "counties": [{"county": c, "refund_fen": total(lambda s, c=c: s.county == c)} for c in COUNTIES],
+        "platforms": [{"platform": p, "refund_fen": total(lambda s, p=p: s.platform == p)} for p in PLATFORMS],
+        "sessions": {sid: s.refund_fen for sid, s in sorted(newest.items())},
     }
 
 

@@ -1,10 +1,20 @@
 """Stand-ins for running adapters against the simulator in process: a clock the test
-sets, and the spool's interface in memory (the unit tier touches no database)."""
+sets, the spool's interface in memory (the unit tier touches no database), and one
+credential's client built the way `livefest ingest` builds it."""
 
+import time
 from datetime import datetime
 
+import httpx
+
 from schemas.snapshot import Snapshot
+from services.ingest.adapters.api import PlatformApi
+from services.ingest.client import PlatformClient
+from services.ingest.config import PlatformConfig
+from services.ingest.metrics import IngestMetrics
+from services.ingest.runtime import credential_client
 from services.ingest.spool import Message
+from services.ingest.tokens import Tokens
 
 
 class FixedClock:
@@ -39,3 +49,14 @@ class MemorySpool:
 
     def snapshots(self) -> list[Snapshot]:
         return [Snapshot.model_validate_json(m.value) for m in self.messages]
+
+
+def client_for(api: PlatformApi, account: PlatformConfig, http: httpx.AsyncClient, metrics: IngestMetrics,
+               store: "MemorySpool", tokens: Tokens | None = None, label: str = "0",
+               clock: FixedClock | None = None) -> PlatformClient:
+    """A credential's client as the runtime builds it: the credential's shared token source
+    (from `tokens`, a process's registry: one per test unless given) and its quota budget.
+    With `clock`, the simulator's, time passes for the adapter as it does for the platform."""
+    source = (tokens or Tokens(store)).stable_for(api, account)
+    wall = (lambda: clock.now().timestamp()) if clock is not None else time.time
+    return credential_client(api, account, http, metrics, source, store, label, account.client_id, wall)

@@ -199,7 +199,10 @@ def assert_api_equals_truth(pipeline: Pipeline, platforms: Platforms, timeout_s:
         time.sleep(1)
     # Mini-program live rooms have status only (no figures): they reach the API as county reports.
     rooms = httpx.get(f"{platforms.url}/rooms", timeout=30).json()
-    assert truth["totals"]["sessions"] == sum(r["platform"] != "miniprogram" for r in rooms) == 23
+    unread = sorted({r["room_id"] for r in rooms if r["platform"] != "miniprogram"}
+                    - {s["room_id"] for s in truth["sessions"]})
+    assert truth["totals"]["sessions"] == sum(r["platform"] != "miniprogram" for r in rooms) == 23, (
+        f"rooms no reading was handed out for (logs in {platforms.workdir}): {unread}")
     assert truth["totals"]["gmv_fen"] > 0
     assert {p["platform"] for p in truth["platforms"] if p["sessions"]} == set(PUBLISHING)
     return truth

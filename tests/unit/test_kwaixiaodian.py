@@ -4,7 +4,7 @@ the platform's own documentation (API调用说明, section 4), and the real-time
 the simulated open platform in process."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -156,3 +156,96 @@ async def test_uv_poller_sums_authorised_rooms_per_county_and_counts_the_rest(ri
                                      {"platform": "kuaishou", "county": PLAN.county}) == online_now()
     assert registry.get_sample_value("livefest_ingest_failures_total",
                                      {"platform": "kuaishou", "reason": "auth_rejected"}) == 1
+
+
+def uv_config(stage: str = "unlaunched", rooms: int = 2, **extra: object) -> KuaishouUvConfig:
+    """The first `rooms` Kuaishou merchants of the festival (and made-up ones beyond them)."""
+    key, secret, sign_secret = app()
+    merchants = [p.room_id for p in FESTIVAL.plans if p.platform == "kuaishou"]
+    merchants += [f"kuaishou-merchant-extra-{i}" for i in range(rooms)]
+    return KuaishouUvConfig(base_url="http://simulator/kuaishou", app_key=key, app_secret=secret,
+                            sign_secret=sign_secret, stage=stage, poll_seconds=5.0,  # type: ignore[arg-type]
+                            rooms=[RoomConfig(room_id=m, county="yangshan") for m in merchants[:rooms]], **extra)
+
+
+def test_the_poll_interval_keeps_the_app_and_its_test_users_under_their_quotas():
+    http = httpx.AsyncClient()
+    # Before launch: 100,000 calls a day for the whole app, shared by every room (80 % planned).
+    assert UvPoller(uv_config(rooms=6), http, Store(), IngestMetrics.create(CollectorRegistry())).interval == \
+        pytest.approx(86_400 * 6 / (0.8 * 100_000))
+    # Test users: 2,000 calls a day each, whatever the app's quota.
+    assert UvPoller(uv_config("test_users"), http, Store(), IngestMetrics.create(CollectorRegistry())).interval == \
+        pytest.approx(86_400 / (0.8 * 2_000))
+    # A launched app with the quota it was granted; the configured interval where that is slower.
+    launched = UvPoller(uv_config("launched", rooms=2, daily_quota=10_000_000), http, Store(),
+                        IngestMetrics.create(CollectorRegistry()))
+    assert launched.interval == 5.0
+
+
+class Days:
+    """The platform's clock for the adapter's quota days, moved with the simulator's."""
+
+    def __init__(self, office: BackOffice) -> None:
+        self.office = office
+
+    def __call__(self) -> datetime:
+        return self.office.clock.now()
+
+
+async def authorised_poller(office: BackOffice, http: httpx.AsyncClient, store: Store, config: KuaishouUvConfig,
+                            registry: CollectorRegistry) -> UvPoller:
+    for room in config.rooms:
+        await UvReader(App("http://simulator/kuaishou", *app()), room.room_id, http, store).authorize(
+            await code_for(http, room.room_id))
+    return UvPoller(config, http, store, IngestMetrics.create(registry), clock=Days(office))
+
+
+async def test_the_apps_quota_runs_down_then_every_room_rests_until_the_reset(rig):
+    office, http, _, store = rig
+    office.kuaishou_app_quota = 5  # calls a day for the whole app
+    registry = CollectorRegistry()
+    poller = await authorised_poller(office, http, store, uv_config(), registry)
+    calls: list[str] = []
+    http.event_hooks["request"] = [lambda request: _async_append(calls, request.url.path)]
+    assert len(await poller.cycle()) >= 1 and len(await poller.cycle()) >= 1
+    await poller.cycle()  # the fifth call is allowed, the sixth answers 1017
+    app_rests = {"platform": "kuaishou", "credential": "app"}
+    assert registry.get_sample_value("livefest_ingest_quota_exhausted", app_rests) == 1
+    assert registry.get_sample_value("livefest_ingest_failures_total",
+                                     {"platform": "kuaishou", "reason": "quota_exhausted"}) == 1
+    calls.clear()
+    for _ in range(3):
+        assert await poller.cycle() == {}
+    assert calls == []  # resting: not one call, for any room
+    office.clock.at = office.clock.at.replace(hour=0, minute=0, second=5) + timedelta(days=1)  # type: ignore[attr-defined]
+    await poller.cycle()
+    assert calls and registry.get_sample_value(
+        "livefest_ingest_quota_exhausted", {"platform": "kuaishou", "credential": "app"}) == 0
+
+
+async def test_a_test_users_quota_rests_that_merchant_only(rig):
+    office, http, _, store = rig
+    office.kuaishou_user_quota = 2  # each test user's calls a day
+    registry = CollectorRegistry()
+    config = uv_config("test_users")
+    poller = await authorised_poller(office, http, store, config, registry)
+    first, second = (reader for _, reader, _ in poller.readers)
+    await first.read()  # the first merchant's own tools spent one call of its two
+    await poller.cycle()  # the first merchant's second call, the second merchant's first
+    calls: list[str] = []
+    http.event_hooks["request"] = [lambda request: _async_append(calls, request.url.path)]
+    await poller.cycle()  # 1017 for the first merchant; the second merchant's second call
+    exhausted = [registry.get_sample_value("livefest_ingest_quota_exhausted",
+                                           {"platform": "kuaishou", "credential": str(i)}) for i in (0, 1)]
+    assert exhausted == [1.0, 0.0]
+    assert registry.get_sample_value("livefest_ingest_quota_exhausted", {"platform": "kuaishou", "credential": "app"}) \
+        == 0
+    calls.clear()
+    await poller.cycle()  # the first merchant rests; only the second one is asked (and answers 1017)
+    assert len([c for c in calls if c.endswith("/real/uv")]) == 1
+    assert [registry.get_sample_value("livefest_ingest_quota_exhausted",
+                                      {"platform": "kuaishou", "credential": str(i)}) for i in (0, 1)] == [1.0, 1.0]
+
+
+async def _async_append(calls: list[str], path: str) -> None:
+    calls.append(path)

@@ -15,14 +15,13 @@ from services.ingest.adapters import miniprogram
 from services.ingest.adapters.api import Listing, TokenExpired
 from services.ingest.adapters.common import MalformedPayload
 from services.ingest.adapters.miniprogram_api import API
-from services.ingest.client import PlatformClient
 from services.ingest.config import PlatformConfig, RoomConfig
 from services.ingest.metrics import IngestMetrics
 from services.ingest.poller import Poller
 from services.simulator.app import create_app
 from services.simulator.backoffice import BackOffice, credentials, platform_room_id
 from services.simulator.script import ScriptedFestival
-from tests.support.inprocess import FixedClock, MemorySpool
+from tests.support.inprocess import FixedClock, MemorySpool, client_for
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "platforms" / "examples" / "miniprogram"
 
@@ -76,8 +75,8 @@ async def test_poller_counts_rooms_on_air_and_publishes_nothing():
                             rooms=[RoomConfig(room_id=platform_room_id(plan), county=plan.county)])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(office))) as http:
         spool = MemorySpool()
-        poller = Poller(PlatformClient(API, config, http, IngestMetrics.create(registry)), spool,  # type: ignore[arg-type]
-                        "snapshots", "topicstats")
+        client = client_for(API, config, http, IngestMetrics.create(registry), spool)
+        poller = Poller(client, spool, "snapshots", "topicstats")  # type: ignore[arg-type]
         listings = await API.listings(poller.client.call, poller.client.platform_now())
         assert await poller.cycle()
         on_air = registry.get_sample_value("livefest_ingest_rooms_on_air", {"platform": "miniprogram"})
@@ -86,3 +85,32 @@ async def test_poller_counts_rooms_on_air_and_publishes_nothing():
         assert await poller.cycle()
         assert registry.get_sample_value("livefest_ingest_rooms_on_air", {"platform": "miniprogram"}) == 0
     assert [x for x in listings if isinstance(x, Listing) and x.room_id == platform_room_id(plan)]
+
+
+async def test_the_500_a_day_quota_paces_the_poller_and_a_used_up_day_rests_it():
+    """WeChat's mini-program live quota: getliveinfo's daily number (500 documented, what
+    getApiQuota says once read) sets the interval; 45009 rests the account until midnight."""
+    festival = ScriptedFestival.fitted(7, 24, 0.4)
+    office = BackOffice(festival, speed=1.0, wechat_daily_quota=3)
+    plan = next(p for p in festival.plans if p.platform == "miniprogram")
+    office.clock = FixedClock(plan.starts + timedelta(seconds=30))  # type: ignore[assignment]
+    registry = CollectorRegistry()
+    client_id, secret = credentials("miniprogram")
+    config = PlatformConfig(base_url="http://simulator/miniprogram", client_id=client_id, client_secret=secret,
+                            poll_seconds=2.0, rooms=[RoomConfig(room_id=platform_room_id(plan), county=plan.county)])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(office))) as http:
+        spool = MemorySpool()
+        client = client_for(API, config, http, IngestMetrics.create(registry), spool, clock=office.clock)  # type: ignore[arg-type]
+        poller = Poller(client, spool, "snapshots", "topicstats")  # type: ignore[arg-type]
+        assert poller.pacing.interval == 86_400 / (0.8 * 500)  # the documented 500, before the platform says
+        for _ in range(3):
+            assert await poller.cycle()
+        assert poller.pacing.interval == 86_400 / (0.8 * 3)  # getApiQuota's number for this account
+        assert not await poller.cycle()  # the fourth call of the day: 45009
+        labels = {"platform": "miniprogram", "credential": "0"}
+        assert registry.get_sample_value("livefest_ingest_quota_exhausted", labels) == 1
+        assert registry.get_sample_value("livefest_ingest_quota_remaining_calls", labels) == 0
+        office.clock.at = plan.ends + timedelta(days=1)  # type: ignore[attr-defined]
+        office.clock.at = office.clock.at.replace(hour=0, minute=1)  # type: ignore[attr-defined]
+        assert await poller.cycle()  # a new quota day
+        assert registry.get_sample_value("livefest_ingest_quota_exhausted", labels) == 0

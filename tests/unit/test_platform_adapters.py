@@ -97,10 +97,14 @@ def load(name: str) -> Any:
 
 
 DOCUMENTED = {"channels", "miniprogram"}
+# Documented APIs with example folders of their own (run by their own tests), which are not
+# a platform's simulator-only back office: Douyin through Qianchuan (test_qianchuan_adapter.py).
+OTHER_APIS = {"qianchuan"}
 
 
 def test_every_example_has_an_expected_outcome():
-    found = {f"{p.parent.name}/{p.stem}" for p in EXAMPLES.glob("*/*.json") if p.parent.name not in DOCUMENTED}
+    found = {f"{p.parent.name}/{p.stem}" for p in EXAMPLES.glob("*/*.json")
+             if p.parent.name not in DOCUMENTED | OTHER_APIS}
     assert found == set(EXPECTED)
     assert {name.split("/")[0] for name in found} == set(NORMALIZERS) - DOCUMENTED
 

@@ -4,8 +4,12 @@ password, an unreachable server with one, a Kafka password with an incomplete SA
 in text and in JSON log format, and stdout and stderr are searched for every secret.
 Each failure is still one line that names the variable to fix."""
 
+import os
+import stat
+
 import pytest
 
+from services.ingest.spool import Spool
 from tests.support.pipeline import free_port
 from tests.unit.test_cli_errors import assert_one_line, run
 
@@ -65,3 +69,16 @@ def test_an_invalid_adapters_config_is_reported_without_its_credentials(tmp_path
     result = run("ingest", "--config", str(config))
     assert result.returncode != 0 and "poll_seconds" in result.stderr and "county" in result.stderr, result.stderr
     assert SECRET not in result.stdout + result.stderr
+
+
+def test_the_spool_keeping_tokens_and_grants_is_readable_by_its_owner_only(tmp_path):
+    older = tmp_path / "old" / "ingest"
+    older.mkdir(parents=True)
+    (older / "spool.sqlite").touch(mode=0o644)  # made before secrets were kept in it
+    for path in (tmp_path / "new" / "ingest" / "spool.sqlite", older / "spool.sqlite"):
+        spool = Spool(path)
+        spool.set("wechat:stable-token:wx1", '{"value": "secret-token"}')
+        files = [path, path.with_name("spool.sqlite-wal"), path.with_name("spool.sqlite-shm")]
+        assert {f.name: stat.S_IMODE(os.stat(f).st_mode) for f in files} == {f.name: 0o600 for f in files}
+        assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+        spool.close()

@@ -10,9 +10,13 @@ figures in their room list, `detail`; per-day platforms also `closed_day` and `d
 or exist only in livefest's simulator; `room_is_account` that every room is an account
 of its own (its credentials in the room's configuration, every live it lists is that
 room's); `publishes` that the API carries figures at all (a status-only API lists rooms
-and never yields snapshots).
+and never yields snapshots); `quota` the platform's documented call quota and
+`calls_per_cycle(rooms)` what one poll cycle spends of it, by API path (services/ingest/
+quota.py derives the poll interval from both); `decode` how the answer's JSON text is
+read (`decimal_json` where money comes as JSON numbers of yuan).
 """
 
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +25,7 @@ from typing import Any, Protocol
 import httpx
 
 from services.ingest.adapters.common import Carry, MalformedPayload
+from services.ingest.quota import UNLIMITED, Quota
 
 
 class Retryable(Exception):
@@ -41,14 +46,11 @@ class ServerError(Retryable):
     reason = "server_error"
 
 
-class QuotaExhausted(RateLimited):
-    """The platform's call quota is used up (WeChat errcode 45009, in an HTTP 200): back off."""
+class QuotaExhausted(Retryable):
+    """The credential's daily call quota is used up (WeChat errcode 45009, Kuaishou 1017):
+    not retried now; the credential rests until the daily reset (services/ingest/budget.py)."""
 
     reason = "quota_exhausted"
-
-    def __init__(self, detail: str) -> None:
-        Retryable.__init__(self, detail)
-        self.retry_after = None
 
 
 class TokenExpired(Retryable):
@@ -80,8 +82,9 @@ class ApiError(MalformedPayload):
         super().__init__(detail, "api_error")
 
 
-def http_check(response: httpx.Response) -> Any:
-    """The decoded JSON body, after the HTTP-level checks every platform shares."""
+def http_check(response: httpx.Response, decode: Callable[[bytes], Any] | None = None) -> Any:
+    """The decoded JSON body (`decode`, default `json.loads`), after the HTTP-level checks
+    every platform shares."""
     if response.status_code == 429:
         header = response.headers.get("retry-after", "")
         raise RateLimited(float(header) if header.replace(".", "", 1).isdigit() else None)
@@ -90,8 +93,10 @@ def http_check(response: httpx.Response) -> Any:
     if response.status_code == 401:
         raise TokenExpired("HTTP 401")
     try:
-        return response.json()
-    except ValueError:
+        return (decode or json.loads)(response.content)
+    except MalformedPayload:
+        raise
+    except (ValueError, RecursionError):
         raise MalformedPayload(f"HTTP {response.status_code}: body is not JSON", "not_json") from None
 
 
@@ -136,7 +141,11 @@ class PlatformApi(Protocol):
     documented: bool
     room_is_account: bool
     publishes: bool
+    quota: Quota
+    tokens: str
 
+    def calls_per_cycle(self, rooms: int) -> dict[str, int]: ...
+    def decode(self, body: bytes) -> Any: ...
     def authorize(self, params: dict[str, Any], headers: dict[str, str], token: str) -> None: ...
     def unwrap(self, body: Any) -> Any: ...
     async def fetch_token(self, call: Caller, client_id: str, secret: str) -> tuple[str, float]: ...
@@ -162,6 +171,18 @@ class BaseApi:
     documented = False  # livefest's simulator is the only server of the calls
     room_is_account = False
     publishes = True
+    quota = UNLIMITED
+    # Where the client's access token comes from (services/ingest/tokens.py): the module's
+    # own `fetch_token`, WeChat's stable token of the appid, or an Ocean Engine grant.
+    tokens = "client_credentials"
+
+    def calls_per_cycle(self, rooms: int) -> dict[str, int]:
+        """What one cycle spends of the quota, by API path (the simulator-only platforms
+        have none to spend: one listing call per page plus one per room, roughly)."""
+        return {"*": 1 + rooms}
+
+    def decode(self, body: bytes) -> Any:
+        return json.loads(body)
 
     async def detail(self, call: Caller, listing: Listing) -> Mapping[str, Any]:
         if listing.row is None:

@@ -8,13 +8,15 @@ What the answer holds, and how it becomes a snapshot:
 - `live_comparison_index.is_living` is the status (true: live, false: ended);
 - `live_ec_data_summary` is per live, not per day (no midnight carry): `online_audience_count`
   -> viewers_online, `cumulative_audience_count` -> viewers_total, `total_pay_pv` (paid
-  orders) -> orders, `total_gmv` minus `refund_amount` (both fen) -> gmv_fen;
+  orders) -> orders, `total_gmv` (成交金额, fen, gross of refunds) -> gmv_fen and
+  `refund_amount` (退款金额, fen) -> refund_fen, as contract 1.1 has them;
 - the dashboard has no item count: units_sold is `total_pay_pv` (each paid order has at
   least one item, so a lower bound; a county report can correct it after the broadcast);
 - products_listed is `single_live_ec_spu_data_page_v2.total_cnt` (0 without that page);
   there are no categories;
-- the answer carries no statistics time: observed_at is its HTTP `Date` header (the
-  platform's clock when it answered), our poll time only when that header is missing.
+- observed_at is the statistics time `live_ec_conversion_metric.whole_live_conversion.
+  update_time` (更新时间, unix seconds; `recent_10_min_conversion.update_time` when the
+  whole-live one is missing); see `observed`.
 """
 
 import hashlib
@@ -22,12 +24,20 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
-from kernel.timeutil import SHANGHAI
 from schemas.snapshot import Snapshot
-from services.ingest.adapters.common import NO_CARRY, Attribution, Carry, MalformedPayload, build, integer, need
+from services.ingest.adapters.common import (
+    NO_CARRY,
+    Attribution,
+    Carry,
+    MalformedPayload,
+    answered_at,
+    build,
+    from_unix_seconds,
+    integer,
+    need,
+)
 
 PLATFORM = "channels"
 # The getlivedata fields WeChat sends as JSON text (WxJava decodes exactly these).
@@ -73,19 +83,22 @@ def session_key(export_id: str) -> str:
     return "h-" + hashlib.sha256(export_id.encode()).hexdigest()[:40]
 
 
-def answered_at(date_header: str | None, polled_at: datetime | None) -> datetime:
-    """The instant the figures were true: the answer's `Date` header, else our poll time."""
-    if date_header:
-        try:
-            parsed = parsedate_to_datetime(date_header)
-        except (TypeError, ValueError):
-            raise MalformedPayload(f"Date header {date_header!r} is not an HTTP date") from None
-        if parsed.tzinfo is not None:
-            return parsed.astimezone(SHANGHAI)
-        raise MalformedPayload(f"Date header {date_header!r} has no time zone")
-    if polled_at is None:
-        raise MalformedPayload("the answer has no Date header and no poll time was given")
-    return polled_at.astimezone(SHANGHAI)
+def observed(data: Mapping[str, Any], date_header: str | None, polled_at: datetime | None) -> datetime:
+    """When the figures were true: the dashboard's own 更新时间 (`ConversionMetric.update_time`).
+
+    Only `live_ec_conversion_metric` carries a time, and it may be absent (WeChat sends
+    "" for a part it has no data for yet, e.g. before anything could be converted). Then
+    the answer's HTTP `Date` header stands in: the platform's clock when it answered, the
+    latest instant the figures can have been true, and, unlike our own clock, the
+    platform's (a session's snapshots stay ordered however far our clock drifts). Our
+    poll time is the last resort, for an answer without a `Date` header."""
+    metric = data.get("live_ec_conversion_metric")
+    if isinstance(metric, Mapping):
+        for part in ("whole_live_conversion", "recent_10_min_conversion"):
+            conversion = metric.get(part)
+            if isinstance(conversion, Mapping) and conversion.get("update_time"):
+                return from_unix_seconds(conversion["update_time"], f"{part}.update_time")
+    return answered_at(date_header, polled_at)
 
 
 def normalize(
@@ -99,23 +112,23 @@ def normalize(
     if not isinstance(living, bool):
         raise MalformedPayload(f"is_living: {living!r} is not a boolean", "unknown_status")
     orders = integer(need(summary, "total_pay_pv"), "total_pay_pv")
-    gross = integer(need(summary, "total_gmv"), "total_gmv")
-    refunds = integer(summary.get("refund_amount", 0), "refund_amount")
+    refunds = summary.get("refund_amount")
     return build(
         platform=PLATFORM,
         live_id=session_key(str(need(raw, "export_id"))),
         room_id=need(raw, "room_id"),
         room=room,
-        observed_at=answered_at(raw.get("answered_at"), polled_at),
+        observed_at=observed(data, raw.get("answered_at"), polled_at),
         status="live" if living else "ended",
         viewers_online=integer(need(summary, "online_audience_count"), "online_audience_count"),
         viewers_total=integer(need(summary, "cumulative_audience_count"), "cumulative_audience_count"),
         orders=orders,
         units_sold=orders,
-        gmv_fen=gross - refunds,
+        gmv_fen=integer(need(summary, "total_gmv"), "total_gmv"),
         products_listed=_products(data),
         category_codes=(),
         polled_at=polled_at,
+        refund_fen=None if refunds is None else integer(refunds, "refund_amount"),
     )
 
 

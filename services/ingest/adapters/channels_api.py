@@ -7,17 +7,19 @@ platform's current day and the day before (a broadcast runs across midnight) wit
 
 `getlivelist` takes only the day (`ds`, a number YYYYMMDD): it has no cursor, so an answer
 with `has_more` true cannot be continued; that is reported as a failed record
-(`list_truncated`) rather than silently ignored.
+(`list_truncated`) rather than silently ignored. The day is the platform's: when the first
+answer's `Date` shows our estimate of it was wrong (just after midnight, after a pause),
+the lists are asked again for the right days.
 """
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from kernel.timeutil import SHANGHAI
 from services.ingest.adapters import wechat
 from services.ingest.adapters.api import BaseApi, Caller, Dated, Listing, MalformedPayload, parse_listing
-from services.ingest.adapters.common import need
+from services.ingest.adapters.common import need, platform_day
 
 LIST = "/channels/livedashboard/getlivelist"
 DATA = "/channels/livedashboard/getlivedata"
@@ -32,9 +34,20 @@ class ChannelsApi(BaseApi):
     platform = "channels"
     documented = True
     room_is_account = True
+    tokens = "wechat_stable"
+    # No number is published for the live dashboard: each account's daily quota per API is
+    # what getApiQuota answers (read at the start of every quota day).
+    quota = wechat.daily_quota(None, "read from getApiQuota")
+
+    def calls_per_cycle(self, rooms: int) -> dict[str, int]:
+        # Two days of lives listed, and the account's live (one at a time) read.
+        return {LIST: 2, DATA: 1}
 
     def authorize(self, params: dict[str, Any], headers: dict[str, str], token: str) -> None:
         params["access_token"] = token
+
+    async def read_quota(self, call: Caller, paths: list[str]) -> dict[str, tuple[int, int]]:
+        return await wechat.read_quota(call, paths)
 
     def unwrap(self, body: Any) -> Any:
         return wechat.unwrap(body, PERMISSION)
@@ -42,24 +55,30 @@ class ChannelsApi(BaseApi):
     def rows(self, payload: Any) -> list[Mapping[str, Any]]:
         return [payload]
 
-    async def fetch_token(self, call: Caller, client_id: str, secret: str) -> tuple[str, float]:
-        return await wechat.fetch_token(call, client_id, secret)
-
     async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]:
         today = now.astimezone(SHANGHAI).date()
+        found, answered = await self._days(call, today)
+        if answered is not None and answered != today:  # our estimate of the platform's day was off
+            found, _ = await self._days(call, answered)
+        return list(found.values())
+
+    async def _days(self, call: Caller, today: date) -> tuple[dict[str, Listing | MalformedPayload], date | None]:
+        """The lives of `today` and the day before, and the platform's day by the first answer."""
         found: dict[str, Listing | MalformedPayload] = {}
+        answered: date | None = None
         for day in (today - timedelta(days=1), today):
             ds = int(day.strftime("%Y%m%d"))
-            body = await call("POST", LIST, json={"ds": ds})
-            for item in _items(body):
+            answer: Dated = await call("POST", LIST, json={"ds": ds}, dated=True)
+            answered = answered or platform_day(answer.date)
+            for item in _items(answer.payload):
                 listing = parse_listing(lambda i=item: _listing(i))
                 found[listing.live_id if isinstance(listing, Listing) else f"bad-{len(found)}"] = listing
-            if body.get("has_more"):
+            if answer.payload.get("has_more"):
                 found[f"more-{ds}"] = MalformedPayload(
                     f"getlivelist ds={ds} answered has_more=true, and the API has no cursor to continue",
                     "list_truncated",
                 )
-        return list(found.values())
+        return found, answered
 
     async def detail(self, call: Caller, listing: Listing) -> Mapping[str, Any]:
         """The record `channels.normalize` reads: the answer, its Date header and the ids."""

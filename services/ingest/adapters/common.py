@@ -3,15 +3,19 @@ category names as the back offices send them, and the one way to build a `Snapsh
 
 Anything a back office sends that cannot be read exactly raises `MalformedPayload`
 (the poller logs, counts and skips it). Money never passes through float arithmetic:
-a float of yuan is read through `Decimal(str(x))`, which recovers the decimal the
-platform serialised, and anything finer than one fen is rejected, not rounded.
+where a platform writes yuan as JSON numbers, its answers are decoded with
+`decimal_json` (every JSON number with a fraction or exponent becomes a `Decimal` of
+its very text); a float that reached us anyway is read through `Decimal(str(x))`, its
+shortest round-trip text. Anything finer than one fen is rejected, not rounded.
 """
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,6 +25,7 @@ from schemas.platforms import CATEGORY_NAMES
 from schemas.snapshot import SCHEMA_ID, Snapshot
 
 _INTEGER = re.compile(r"-?[0-9]{1,16}")
+_MAX_YUAN_DIGITS = 16  # 10^16 yuan: far beyond any figure, and beyond 2^53 fen
 
 
 class MalformedPayload(ValueError):
@@ -87,20 +92,42 @@ def integer(value: Any, what: str, *, signed: bool = False) -> int:
 
 
 def fen_from_yuan(value: Any, what: str, *, signed: bool = False) -> int:
-    """Yuan as a decimal string ("1234.50") or a JSON number (1234.5) -> integer fen, exactly."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    """Yuan -> integer fen, exactly: a decimal string ("1234.50"), a JSON number decoded
+    as a `Decimal` (`decimal_json`: 19.99, 0.1, 1e2), an int, or a float (its shortest
+    round-trip text, the decimal the platform serialised).
+
+    Exponents are allowed when the value is exact (`1e2` is 100 yuan, 10000 fen; `1E-3`
+    is a tenth of a fen and rejected as `sub_fen`); anything above 10^16 yuan is refused
+    before it is turned into an int, so a hostile `1e999999999` costs nothing."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise MalformedPayload(f"{what}: {value!r} is not an amount of yuan")
     try:
-        # str() of a float is its shortest round-trip repr: the decimal the platform wrote.
-        amount = Decimal(value.strip() if isinstance(value, str) else str(value))
+        amount = value if isinstance(value, Decimal) else Decimal(
+            value.strip() if isinstance(value, str) else str(value))
     except InvalidOperation:
         raise MalformedPayload(f"{what}: {value!r} is not an amount of yuan") from None
     if not amount.is_finite():
         raise MalformedPayload(f"{what}: {value!r} is not a finite amount")
-    fen = amount * 100
+    if amount and amount.adjusted() > _MAX_YUAN_DIGITS:
+        raise MalformedPayload(f"{what}: {value!r} yuan is out of range")
+    fen = amount.scaleb(2)
     if fen != fen.to_integral_value():
         raise MalformedPayload(f"{what}: {value!r} yuan has a fraction of a fen", "sub_fen")
     return integer(int(fen), what, signed=signed)
+
+
+def decimal_json(text: str | bytes) -> Any:
+    """A JSON answer whose numbers with a fraction or an exponent become `Decimal`s of
+    their own text (never a binary float); NaN and Infinity, which JSON does not have,
+    are refused."""
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedPayload(f"body is not JSON: {exc}", "not_json") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def from_unix_seconds(value: Any, what: str) -> datetime:
@@ -119,6 +146,31 @@ def from_beijing_text(value: Any, what: str) -> datetime:
         return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI)
     except ValueError:
         raise MalformedPayload(f"{what}: {value!r} is not 'YYYY-MM-DD HH:MM:SS'") from None
+
+
+def answered_at(date_header: str | None, polled_at: datetime | None) -> datetime:
+    """The platform's clock when it answered (its `Date` header), else our poll time: the
+    instant figures were true at the latest, for APIs whose answers carry no statistics time."""
+    if date_header:
+        try:
+            parsed = parsedate_to_datetime(date_header)
+        except (TypeError, ValueError):
+            raise MalformedPayload(f"Date header {date_header!r} is not an HTTP date") from None
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(SHANGHAI)
+        raise MalformedPayload(f"Date header {date_header!r} has no time zone")
+    if polled_at is None:
+        raise MalformedPayload("the answer has no Date header and no poll time was given")
+    return polled_at.astimezone(SHANGHAI)
+
+
+def platform_day(date_header: str | None) -> date | None:
+    """The platform's calendar day (Beijing) by an answer's `Date` header; None without a
+    readable one."""
+    try:
+        return answered_at(date_header, None).date() if date_header else None
+    except MalformedPayload:
+        return None
 
 
 def categories(names: Any, what: str = "categories") -> tuple[str, ...]:
@@ -164,8 +216,10 @@ def build(
     category_codes: Iterable[str],
     carry: Carry = NO_CARRY,
     polled_at: datetime | None = None,
+    refund_fen: int | None = None,
 ) -> Snapshot:
-    """The canonical snapshot; counters are the platform's plus the carried earlier days."""
+    """The canonical snapshot; counters are the platform's plus the carried earlier days;
+    `refund_fen` only where the platform reports refunds."""
     fields = {
         "schema": SCHEMA_ID,
         "platform": platform,
@@ -183,6 +237,7 @@ def build(
         "products_listed": products_listed,
         "categories": tuple(category_codes),
         "polled_at": polled_at,
+        "refund_fen": refund_fen,
     }
     try:
         return Snapshot.model_validate(fields, strict=False)

@@ -9,6 +9,11 @@ before it expires, and at once when the platform refuses it.
 
 This is real-time viewers only, no counters, so it never makes a snapshot; see
 `UvReader` users for what it feeds.
+
+Quotas (open.kwaixiaodian.com, 调用量限制): a test user's calls are capped at 2,000 a day, an
+app not yet launched at 100,000 a day across all its APIs; a launched app has the quota
+it was granted. Over quota the platform answers `result` 1017, "Exceed quota limit";
+the reader raises `QuotaExhausted` and the caller rests until the daily reset.
 """
 
 import json
@@ -20,10 +25,16 @@ from typing import Any, Protocol
 import httpx
 
 from services.ingest.adapters import kwaixiaodian as kx
-from services.ingest.adapters.api import ApiError, AuthRejected, MalformedPayload, http_check
+from services.ingest.adapters.api import ApiError, AuthRejected, MalformedPayload, QuotaExhausted, http_check
+from services.ingest.quota import Quota
 
 TOKEN_REFUSED = 100200102  # access_denied: any token error, also a discarded or revoked refresh token
+OVER_QUOTA, OVER_QUOTA_TEXT = 1017, "Exceed quota limit"
 EARLY_S = 600.0  # refresh this long before the access token expires
+_REFERENCE = "open.kwaixiaodian.com 调用量限制"
+TEST_USER_QUOTA = Quota(2_000, "all_apis", f"{_REFERENCE}: a test user, 2,000 calls a day")
+UNLAUNCHED_QUOTA = Quota(100_000, "all_apis", f"{_REFERENCE}: an app before launch, 100,000 calls a day, all APIs")
+LAUNCHED_QUOTA = Quota(None, "all_apis", f"{_REFERENCE}: a launched app, the quota it was granted")
 
 
 @dataclass(frozen=True)
@@ -45,8 +56,9 @@ class UvReader:
     """One merchant's (room's) real-time UV."""
 
     def __init__(self, app: App, merchant: str, http: httpx.AsyncClient, store: GrantStore,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, spend: Callable[[], None] = lambda: None) -> None:
         self.app, self.merchant, self.http, self.store, self.clock = app, merchant, http, store, clock
+        self.spend = spend  # counts one call against the quotas it draws on
         self.name = f"kwaixiaodian:grant:{merchant}"
 
     async def authorize(self, code: str) -> kx.Grant:
@@ -62,11 +74,14 @@ class UvReader:
         if _refused(body):
             body = await self._call(await self._refresh(grant))
         failed = kx.answer_error(body)
+        if failed and (failed[0] == OVER_QUOTA or OVER_QUOTA_TEXT.lower() in failed[1].lower()):
+            raise QuotaExhausted(f"kuaishou {kx.REAL_UV}: result {failed[0]}: {failed[1]}")
         if failed:
             raise ApiError(f"kuaishou {kx.REAL_UV}: result {failed[0]}: {failed[1]}")
         return kx.real_uv(body)
 
     async def _call(self, grant: kx.Grant) -> Any:
+        self.spend()
         query = kx.signed_query(kx.REAL_UV, {}, appkey=self.app.app_key, access_token=grant.access_token,
                                 timestamp_ms=int(self.clock() * 1000), secret=self.app.sign_secret)
         return await self._json("GET", kx.path_of(kx.REAL_UV), params=query)

@@ -1,12 +1,14 @@
 """WeChat Channels back office, exactly the documented live dashboard
-(schemas/platforms/channels.md): per-account tokens, `getlivelist` by day, `getlivedata`
-with its sub-objects as JSON text, errors as `errcode` in HTTP 200 (42001 expired token,
-45009 quota used up, 48001 permission not granted).
+(schemas/platforms/channels.md): per-account stable tokens and daily quotas (`wechat.py`),
+`getlivelist` by day, `getlivedata` with its sub-objects as JSON text, errors as
+`errcode` in HTTP 200 (42001 expired token, 45009 quota used up, 45011 slow down, 48001
+permission not granted).
 
 Every room is an account (credentials `credentials("channels", room_id)`) with one live.
-The dashboard has no statistics time, so an answer's `Date` header is the platform's
-clock when it answered; the reading it hands out is the session's state at that second,
-named and shaped as the dashboard lets an adapter see it (see `reading`).
+The dashboard shows the session's newest state: `total_gmv` is its 成交金额 (gross),
+`refund_amount` its 退款金额, and `live_ec_conversion_metric`'s `update_time` (更新时间)
+the second that state was true; the reading it hands out is that state, named and shaped
+as the dashboard lets an adapter see it (see `reading`).
 """
 
 import json
@@ -30,32 +32,35 @@ def export_id(plan: SessionPlan) -> str:
     return f"export/UzFfAgtgekIEAQAAAAAA{live_id(plan)}"
 
 
-def reading(plan: SessionPlan, state: Snapshot, served_at: datetime) -> Snapshot:
+def reading(plan: SessionPlan, state: Snapshot) -> Snapshot:
     """What an adapter can know from the answer (channels.md): the session named after the
-    export id ("/" -> ":"), true at the answer's second, paid orders as units, no categories."""
-    update = {"session_id": f"{P}:{export_id(plan).replace('/', ':')}", "observed_at": served_at,
-              "units_sold": state.orders, "categories": ()}
+    export id ("/" -> ":"), true at its update_time, paid orders as units, no categories,
+    gross GMV and refunds."""
+    update = {"session_id": f"{P}:{export_id(plan).replace('/', ':')}", "units_sold": state.orders,
+              "categories": ()}
     return state.model_copy(update=update)
 
 
 def router(office: BackOffice) -> APIRouter:
     r = APIRouter(prefix=f"/{P}")
     accounts = {credentials(P, plan.room_id): plan.room_id for plan in office.rooms(P)}
-    wechat.token_route(r, office, P, lambda appid, secret: accounts.get((appid, secret)))
-    gross = GrossGmv(office)
+    platform = wechat.Wechat(office, P, lambda appid, secret: accounts.get((appid, secret)),
+                             lambda account: credentials(P, account)[0], (LIST, DATA))
+    platform.routes(r)
 
-    async def gate(request: Request) -> tuple[Response | str, SessionPlan | None]:
+    async def gate(request: Request, path: str) -> tuple[Response | str, SessionPlan | None]:
         account = office.token_account(P, request.query_params.get("access_token"))
-        fault = await misbehave(office, request, account is not None, wechat.expired, wechat.quota)
+        fault = await misbehave(office, request, account is not None, wechat.expired, wechat.minute_limit)
         if isinstance(fault, Response) or account is None:
             return fault, None
         if credentials(P, account)[0] in office.no_permission:
             return wechat.unauthorized(), None
-        return fault, office.plan(P, room=account)
+        over = platform.spend(account, path)
+        return (over, None) if over is not None else (fault, office.plan(P, room=account))
 
     @r.post(LIST)
     async def getlivelist(request: Request, body: dict[str, Any] = Body(...)) -> Response:  # noqa: B008
-        fault, plan = await gate(request)
+        fault, plan = await gate(request, LIST)
         if isinstance(fault, Response):
             return fault
         day = _day(body.get("ds"))
@@ -69,49 +74,31 @@ def router(office: BackOffice) -> APIRouter:
 
     @r.post(DATA)
     async def getlivedata(request: Request, body: dict[str, Any] = Body(...)) -> Response:  # noqa: B008
-        fault, plan = await gate(request)
+        fault, plan = await gate(request, DATA)
         if isinstance(fault, Response):
             return fault
         served_at = office.clock.now().replace(microsecond=0)  # an HTTP date has whole seconds
         state = office.state(plan, served_at) if plan and body.get("export_id") == export_id(plan) else None
         if plan is None or state is None:
             return wechat.error(1, "invalid export_id")
-        answer = dashboard(plan, state, served_at, gross.at(plan, state))
-        response = deliver(office, Reply(answer, [(reading(plan, state, served_at), answer)]), fault)
+        answer = dashboard(plan, state, served_at)
+        response = deliver(office, Reply(answer, [(reading(plan, state), answer)]), fault)
         response.headers["date"] = http_date(served_at)
         return response
 
     return r
 
 
-class GrossGmv:
-    """`total_gmv` is what was paid, refunds are `refund_amount`: the scripted state's GMV
-    is net, so the gross at each state adds every earlier drop back."""
-
-    def __init__(self, office: BackOffice) -> None:
-        self.office = office
-        self._cache: dict[str, dict[datetime, int]] = {}
-
-    def at(self, plan: SessionPlan, state: Snapshot) -> int:
-        if plan.session_id not in self._cache:
-            by_time, refunded, previous = {}, 0, 0
-            for tick in self.office.ticks[plan.session_id]:
-                refunded += max(0, previous - tick.gmv_fen)
-                previous = tick.gmv_fen
-                by_time[tick.observed_at] = tick.gmv_fen + refunded
-            self._cache[plan.session_id] = by_time
-        return self._cache[plan.session_id][state.observed_at]
-
-
-def dashboard(plan: SessionPlan, state: Snapshot, served_at: datetime, total_gmv: int) -> dict[str, Any]:
+def dashboard(plan: SessionPlan, state: Snapshot, served_at: datetime) -> dict[str, Any]:
     """The getlivedata answer: every sub-object JSON text inside the JSON (decode twice)."""
     living = state.status == "live"
+    refunds = state.refund_fen or 0
     summary = {
-        "total_gmv": total_gmv, "total_pay_pv": state.orders, "total_pay_uv": state.orders,
+        "total_gmv": state.gmv_fen, "total_pay_pv": state.orders, "total_pay_uv": state.orders,
         "total_create_pv": state.orders, "total_create_uv": state.orders,
         "online_audience_count": state.viewers_online, "cumulative_audience_count": state.viewers_total,
-        "new_audience_count": state.viewers_total, "refund_amount": total_gmv - state.gmv_fen,
-        "refund_pv": 0 if total_gmv == state.gmv_fen else 1, "average_watch_seconds_per_audience": 96,
+        "new_audience_count": state.viewers_total, "refund_amount": refunds,
+        "refund_pv": 0 if refunds == 0 else 1, "average_watch_seconds_per_audience": 96,
     }
     index = {"is_living": living, "on_air" if living else "ended": {"average_watch_seconds": {"value": 96}}}
     base = {"live_dashboard_data": {"summary": {"new_watch_uv": state.viewers_total}},
@@ -119,7 +106,7 @@ def dashboard(plan: SessionPlan, state: Snapshot, served_at: datetime, total_gmv
     products = {"spu_data_list": [], "total_cnt": state.products_listed, "data_key": ["sim"]}
     parts = {
         "live_dashboard_data": base, "live_comparison_index": index, "live_ec_data_summary": summary,
-        "live_ec_conversion_metric": {"whole_live_conversion": {"update_time": unix_s(served_at)}},
+        "live_ec_conversion_metric": {"whole_live_conversion": {"update_time": unix_s(state.observed_at)}},
         "live_ec_profile": {"profiles": [], "totals": []}, "live_distribution_channel": {},
         "single_live_ec_spu_data_page_v2": products,
     }

@@ -5,6 +5,11 @@ checks every signature and answers the merchant's room's online viewers.
 
 The signature check is written here independently of the adapter's signing code (a
 shared bug would otherwise pass unnoticed); both follow the platform's API调用说明.
+
+Quotas (调用量限制), per Beijing day of the back offices' clock: the app's calls
+(`office.kuaishou_app_quota`, 100,000 for an app before launch) and, when set, each test
+user's (`office.kuaishou_user_quota`, 2,000); beyond either, `result` 1017 "Exceed quota
+limit".
 """
 
 import base64
@@ -18,11 +23,13 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from kernel.timeutil import SHANGHAI
 from services.simulator.backoffice import BackOffice
 
 P = "kuaishou"
 MERCHANT_TOKENS = "kuaishou-merchant"  # the office's token scope for merchants' access tokens
 REFUSED = {"result": 100200102, "error": "access_denied", "error_msg": "invalid access_token"}
+OVER_QUOTA = {"result": 1017, "error": "quota_exceeded", "error_msg": "Exceed quota limit"}
 
 
 def app() -> tuple[str, str, str]:
@@ -47,6 +54,17 @@ class Grants:
         self.office = office
         self.codes: dict[str, str] = {}
         self.refresh: dict[str, str] = {}
+        self.calls: dict[tuple[str, str], int] = {}  # (app or merchant, Beijing day) -> calls
+
+    def over_quota(self, merchant: str) -> bool:
+        """Count one call of the app (and of the merchant, a test user); True beyond a quota."""
+        day = self.office.clock.now().astimezone(SHANGHAI).date().isoformat()
+        limits = {"app": self.office.kuaishou_app_quota, merchant: self.office.kuaishou_user_quota}
+        if any(limit is not None and self.calls.get((who, day), 0) >= limit for who, limit in limits.items()):
+            return True
+        for who in limits:
+            self.calls[(who, day)] = self.calls.get((who, day), 0) + 1
+        return False
 
     def issue(self, merchant: str) -> dict[str, Any]:
         token, ttl = self.office.issue_token(MERCHANT_TOKENS, merchant)
@@ -98,6 +116,8 @@ def routes(r: APIRouter, office: BackOffice) -> Callable[[dict[str, str]], dict[
         merchant = office.token_account(MERCHANT_TOKENS, query.get("access_token"))
         if merchant is None or query.get("method") != "open.live.shop.seller.real.uv":
             return REFUSED
+        if grants.over_quota(merchant):
+            return OVER_QUOTA
         plan = office.plan(P, room=merchant)
         state = office.state(plan) if plan else None
         online = state.viewers_online if state is not None and state.status == "live" else 0

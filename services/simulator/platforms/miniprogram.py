@@ -1,5 +1,6 @@
 """Mini-program live back office, exactly the documented `getliveinfo`
-(schemas/platforms/miniprogram.md): WeChat tokens and errors, rooms with their status,
+(schemas/platforms/miniprogram.md): WeChat stable tokens, quotas and errors (`wechat.py`),
+rooms with their status,
 times and goods, and no figures at all. It hands out no readings: a mini-program's
 sales reach livefest only as county reports."""
 
@@ -13,19 +14,25 @@ from services.simulator.platforms import wechat
 from services.simulator.platforms.base import Reply, deliver, misbehave, page, unix_s
 
 P = "miniprogram"
+INFO = "/wxa/business/getliveinfo"
 EMPTY = 9410000
 
 
 def router(office: BackOffice) -> APIRouter:
     r = APIRouter(prefix=f"/{P}")
-    wechat.token_route(r, office, P, lambda appid, secret: "" if (appid, secret) == credentials(P) else None)
+    platform = wechat.Wechat(office, P, lambda appid, secret: "" if (appid, secret) == credentials(P) else None,
+                             lambda account: credentials(P)[0], (INFO,))
+    platform.routes(r)
 
-    @r.post("/wxa/business/getliveinfo")
+    @r.post(INFO)
     async def getliveinfo(request: Request, body: dict[str, Any] = Body(...)) -> Response:  # noqa: B008
-        ok = office.token_ok(P, request.query_params.get("access_token"))
-        fault = await misbehave(office, request, ok, wechat.expired, wechat.quota)
+        account = office.token_account(P, request.query_params.get("access_token"))
+        fault = await misbehave(office, request, account is not None, wechat.expired, wechat.minute_limit)
         if isinstance(fault, Response):
             return fault
+        over = platform.spend(account or "", INFO)
+        if over is not None:
+            return over
         # The documented order: newest start_time first.
         plans = sorted(office.rooms(P), key=lambda p: (p.starts, p.room_id), reverse=True)
         if not plans:
