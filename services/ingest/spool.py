@@ -7,6 +7,7 @@ same database keeps what a restarted adapter needs: closed days' figures of per-
 platforms and which sessions already delivered their final (`ended`) snapshot.
 """
 
+import os
 import sqlite3
 import threading
 import time
@@ -44,8 +45,11 @@ class Spool:
     """Thread-safe; one connection guarded by a lock (writes are tiny and short)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
+        # It holds the platforms' OAuth grants: 0600 whatever the umask of the process (SQLite
+        # gives its -wal and -shm files the database file's mode).
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         # WAL + synchronous=NORMAL: a committed write survives the process being killed.
         self._db.execute("PRAGMA journal_mode=WAL")
