@@ -1,7 +1,7 @@
 """Every error the API answers is JSON `{"error": …}` (contract section 3): 4xx for what
-the request got wrong, saying what; 503 when ClickHouse cannot answer now; 500, without
-internals, for anything unexpected. Nothing in a request's content may reach the last one:
-params.py bounds every value first."""
+the request got wrong, saying what (429 with Retry-After past a limit of limits.py); 503
+when ClickHouse cannot answer now; 500, without internals, for anything unexpected.
+Nothing in a request's content may reach the last one: params.py bounds every value first."""
 
 import logging
 
@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from kernel.clickhouse import StoreError, StoreLimitExceeded, StoreUnavailable
+from services.api.limits import TooMany
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(TooMany, _too_many)  # type: ignore[arg-type]
     app.add_exception_handler(StoreUnavailable, _store_down)  # type: ignore[arg-type]
     app.add_exception_handler(StoreLimitExceeded, _too_expensive)  # type: ignore[arg-type]
     app.add_exception_handler(StoreError, _store_error)  # type: ignore[arg-type]
@@ -31,6 +33,10 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
 async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
     problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
     return JSONResponse({"error": problems[:1000]}, status_code=400)
+
+
+async def _too_many(request: Request, exc: TooMany) -> JSONResponse:
+    return JSONResponse({"error": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after_s)})
 
 
 async def _store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:

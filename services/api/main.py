@@ -17,6 +17,7 @@ from services.api.edge import EdgeCache
 from services.api.errors import install_error_handlers
 from services.api.festival_health import FestivalHealthCollector
 from services.api.generation import Generations
+from services.api.limits import StreamSlots
 from services.api.metrics import ApiMetrics
 from services.api.routes import (
     figures_metrics,
@@ -29,6 +30,7 @@ from services.api.routes import (
     timeseries,
     totals,
 )
+from services.api.tickets import Tickets
 from services.api.timing import Timing
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,8 @@ def create_app(
     app.state.store = reader
     # Parsed once: every request compares the presented key with each of these.
     app.state.api_keys = settings.api_key_set
+    app.state.tickets = Tickets(app.state.api_keys, settings.api_stream_ticket_seconds)
+    app.state.stream_slots = StreamSlots(settings.api_streams_per_key, settings.api_streams_total)
     app.state.generations = generations
     app.state.answers = Answers(generations)
     app.state.closing = threading.Event()  # set when the server shuts down (server.Server): streams end

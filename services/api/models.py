@@ -96,12 +96,21 @@ ERROR_MEANINGS = {
     401: "LIVEFEST_API_KEYS is set and the request has no key, or an unknown one.",
     403: "The key is scoped to another county.",
     404: "No such session (or not one this key may see), or no such path.",
+    429: "Too many open streams for this key, or in all; retry after Retry-After seconds.",
     500: "An internal error; nothing about the request caused it.",
     503: "ClickHouse is unavailable, busy, or the question exceeded its time or memory limit; retry.",
 }
 
 
-# --- the big screen (GET /v1/screen, GET /v1/stream) ------------------------------------
+# --- the big screen (GET /v1/screen, GET /v1/stream, POST /v1/stream-tickets) -----------
+
+
+class StreamTicket(BaseModel):
+    """Opens GET /v1/stream?ticket=… for one screen, within `expires_in` seconds; nothing else."""
+
+    ticket: str
+    expires_in: int  # seconds
+    county: str | None  # the screen it opens: None for the city's
 
 
 class ScreenRoom(BaseModel):
