@@ -36,5 +36,6 @@ def _health_threads(request: Request) -> anyio.CapacityLimiter:
 def metrics(request: Request) -> Response:
     """The app's registry, open to any scraper: API metrics, the festival's operational gauges
     and, in a single-process `livefest up`, the aggregator's. No figure of any county (those
-    are GET /v1/metrics, under the key rules)."""
+    are GET /v1/metrics, under the key rules), and no ClickHouse query: the gauges are those
+    the generation watcher read for the current write generation (festival_health.py)."""
     return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
