@@ -128,6 +128,15 @@ CLUSTER_SETTINGS = {
 }
 
 
+class SchemaMissing(StoreError):
+    """The statement names a database or table the store lacks: livefest's schema is not
+    (or not entirely) migrated into it; `livefest migrate` makes it. Not retried."""
+
+
+# UNKNOWN_TABLE, UNKNOWN_DATABASE
+_SCHEMA_CODES = frozenset({60, 81})
+
+
 class StoreLimitExceeded(StoreError):
     """The statement ran into one of its limits (time, memory, result size): the server is
     fine, the question was too expensive for now. Not retried."""
@@ -310,13 +319,14 @@ class Store:
         except OperationalError as exc:
             raise StoreUnavailable(f"ClickHouse at {redact(self.dsn)}: {reason(exc)}") from exc
         except ClickHouseError as exc:
-            match = _CODE.search(str(exc))
-            code = int(match[1]) if match else None
+            code = _error_code(exc)
             if code in _LIMIT_CODES and self._settings:
                 # A reader's own limits, reached: retrying the same question would reach them again.
                 raise StoreLimitExceeded(str(exc), code) from exc
             if code in TRANSIENT_ERRORS:
                 raise StoreUnavailable(f"ClickHouse at {redact(self.dsn)}: {exc}") from exc
+            if code in _SCHEMA_CODES:
+                raise SchemaMissing(str(exc), code) from exc
             raise StoreError(str(exc), code) from exc
 
     def _query(self, sql: str, parameters: dict[str, Any] | None, settings: dict[str, Any] | None = None) -> Any:
@@ -380,8 +390,9 @@ class Store:
 
     def ping(self, timeout_s: float = 1.0) -> bool:
         """`SELECT 1` on a connection of its own, answered within `timeout_s`: true even
-        while every pooled connection is busy with slow queries, false when ClickHouse
-        does not answer in time."""
+        while every pooled connection is busy with slow queries (or when the store's
+        database does not exist: ClickHouse answered), false when ClickHouse does not
+        answer in time."""
         if not self._ping_lock.acquire(timeout=timeout_s):
             return False  # an earlier ping is still waiting: ClickHouse is not answering
         try:
@@ -390,7 +401,12 @@ class Store:
             self._pinger.database = self.database
             result = self._pinger.query("SELECT 1", settings={"max_execution_time": timeout_s})
             return bool(result.result_rows == [(1,)])
-        except (ClickHouseError, StoreUnavailable) as exc:
+        except ClickHouseError as exc:
+            if _error_code(exc) in _SCHEMA_CODES:
+                return True  # it answered; that the database is missing is the schema's check
+            log.warning("ClickHouse ping failed: %s", exc)
+            return False
+        except StoreUnavailable as exc:
             log.warning("ClickHouse ping failed: %s", exc)
             return False
         finally:
@@ -400,6 +416,11 @@ class Store:
         self._pool.close()
         if self._pinger is not None:
             self._pinger.close()
+
+
+def _error_code(exc: ClickHouseError) -> int | None:
+    match = _CODE.search(str(exc))
+    return int(match[1]) if match else None
 
 
 def quote(identifier: str) -> str:

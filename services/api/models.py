@@ -79,11 +79,14 @@ class Series(BaseModel):
 
 class ErrorBody(BaseModel):
     error: str
+    hint: str | None = None  # what an operator can do about it (`run livefest migrate`), when anything
 
 
 class Health(BaseModel):
     status: str  # "ok" or "unavailable"
     clickhouse: str  # "ok" or "unreachable"
+    migrations: str | None = None  # "missing" or "behind" when the store lacks livefest's schema
+    hint: str | None = None  # then: "run livefest migrate"
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -98,7 +101,8 @@ ERROR_MEANINGS = {
     404: "No such session (or not one this key may see), or no such path.",
     429: "Too many open streams for this key, or in all; retry after Retry-After seconds.",
     500: "An internal error; nothing about the request caused it.",
-    503: "ClickHouse is unavailable, busy, or the question exceeded its time or memory limit; retry.",
+    503: "ClickHouse is unavailable, busy, or the question exceeded its time or memory limit; retry. Or the "
+    "store lacks livefest's schema: `hint` says `run livefest migrate`.",
 }
 
 
