@@ -77,7 +77,7 @@ class FestivalHealth:
         self.store = store
         self.stale_after_s = stale_after_s
         self.reading: Reading | None = None  # None: not read yet, or the last try failed
-        self._read_for: str | None = None  # the generation `reading` belongs to
+        self.read_for: str | None = None  # the write generation `reading` belongs to
         self._failed_at = -RETRY_S
         self._task: asyncio.Task[None] | None = None
 
@@ -85,7 +85,7 @@ class FestivalHealth:
         """Called by the generation watcher after each poll: read the gauges in the
         background unless this generation's are read (or being read, or just failed)."""
         busy = self._task is not None and not self._task.done()
-        if generation == self._read_for or busy or time.monotonic() - self._failed_at < RETRY_S:
+        if generation == self.read_for or busy or time.monotonic() - self._failed_at < RETRY_S:
             return
         self._task = asyncio.create_task(self._refresh(generation), name="festival-health")
 
@@ -99,7 +99,7 @@ class FestivalHealth:
     async def _refresh(self, generation: str) -> None:
         try:
             self.reading = await anyio.to_thread.run_sync(read, self.store, self.stale_after_s)
-            self._read_for = generation
+            self.read_for = generation
         except (StoreError, StoreUnavailable) as exc:
             log.warning("festival metrics unavailable: %s", exc)
             self.reading, self._failed_at = None, time.monotonic()

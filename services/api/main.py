@@ -64,6 +64,7 @@ def create_app(
     app.state.tickets = Tickets(app.state.api_keys, settings.api_stream_ticket_seconds)
     app.state.stream_slots = StreamSlots(settings.api_streams_per_key, settings.api_streams_total)
     app.state.generations = generations
+    app.state.festival_health = festival_health
     app.state.answers = Answers(generations)
     app.state.closing = threading.Event()  # set when the server shuts down (server.Server): streams end
     app.state.heavy_lane = _heavy_lane(settings)

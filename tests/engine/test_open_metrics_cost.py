@@ -87,6 +87,9 @@ def test_scrapes_cost_no_query_and_the_gauges_are_read_once_per_generation(
     insert(store, first)
     wait_until(lambda: watermark(httpx.get(f"{url}/metrics").text) == first.watermark.timestamp(), 60,
                "the gauges of the first write")  # fmt: skip
+    # The write came in several batches: wait for the reading of the last one's generation.
+    health, generations = app.state.festival_health, app.state.generations
+    wait_until(lambda: health.read_for == generations.current, 30, "the gauges of the current generation")
     counting.sent.clear()
     generations_before = len(published)
 
