@@ -82,6 +82,8 @@ class Generations:
         while True:
             try:
                 generation = await self.probe()
+                if self.problem is not None:
+                    log.info("write generation readable again")
                 self.problem = None
                 if generation != self.current:
                     await before_publish(generation)
@@ -89,8 +91,10 @@ class Generations:
                 if after_poll is not None:
                     await after_poll(generation)
             except (StoreError, StoreUnavailable) as exc:
-                log.warning("write generation unavailable: %s", exc)
-                self.problem = str(exc) or type(exc).__name__
+                problem = str(exc) or type(exc).__name__
+                if problem != self.problem:  # once per problem, not ten times a second
+                    log.warning("write generation unavailable: %s", exc)
+                self.problem = problem
             except Exception as exc:  # the watcher must outlive anything one poll meets
                 log.exception("write generation poll failed")
                 self.problem = str(exc) or type(exc).__name__

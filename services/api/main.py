@@ -15,6 +15,7 @@ from kernel.settings import Settings
 from services.api.answers import Answers
 from services.api.edge import EdgeCache
 from services.api.errors import install_error_handlers
+from services.api.exposition import Exposition
 from services.api.festival_health import FestivalHealth, FestivalHealthCollector
 from services.api.generation import Generations
 from services.api.limits import StreamSlots
@@ -73,6 +74,7 @@ def create_app(
         metrics = ApiMetrics.create(registry) if registry is not None else ApiMetrics.create()
     app.state.metrics = metrics
     app.state.registry = registry if registry is not None else metrics.registry
+    app.state.exposition = Exposition(app.state.registry)
     # Operational gauges only: the figures by county are on /v1/metrics, behind the keys.
     # Read once per write generation by the watcher, never per scrape (festival_health.py).
     app.state.registry.register(FestivalHealthCollector(reader, settings.stale_after_seconds, festival_health,

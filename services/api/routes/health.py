@@ -4,12 +4,13 @@
 import anyio
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from kernel.clickhouse import Store, StoreError, StoreUnavailable
 from kernel.store_access import NoData, schema_problem
 from services.api.deps import SettingsDep, StoreDep
 from services.api.errors import MIGRATE_HINT
+from services.api.exposition import Exposition
 from services.api.models import Health
 
 router = APIRouter(tags=["health"])
@@ -56,9 +57,11 @@ def _health_threads(request: Request) -> anyio.CapacityLimiter:
 
 
 @router.get("/metrics", response_class=PlainTextResponse, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
-def metrics(request: Request) -> Response:
+async def metrics(request: Request) -> Response:
     """The app's registry, open to any scraper: API metrics, the festival's operational gauges
     and, in a single-process `livefest up`, the aggregator's. No figure of any county (those
     are GET /v1/metrics, under the key rules), and no ClickHouse query: the gauges are those
-    the generation watcher read for the current write generation (festival_health.py)."""
-    return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
+    the generation watcher read for the current write generation (festival_health.py).
+    Rendered once at a time, shared by the scrapes that arrive meanwhile (exposition.py)."""
+    exposition: Exposition = request.app.state.exposition
+    return Response(await exposition.render(), media_type=CONTENT_TYPE_LATEST)
