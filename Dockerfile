@@ -23,8 +23,11 @@ COPY services ./services
 COPY kernel ./kernel
 COPY schemas ./schemas
 COPY --from=screen /screen/node_modules/echarts/dist/echarts.min.js ./services/api/screen/node_modules/echarts/dist/
+# LIVEFEST_DATA_DIR is the livefest user's alone (a named volume mounted there starts with
+# this mode): the spool holds the platforms' grants (kernel/private_files.py).
 RUN pip install --no-deps . \
-    && useradd --system --home-dir /var/lib/livefest --create-home livefest
+    && useradd --system --home-dir /var/lib/livefest --create-home livefest \
+    && chmod 0700 /var/lib/livefest
 
 USER livefest
 ENTRYPOINT ["livefest"]

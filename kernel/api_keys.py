@@ -31,11 +31,18 @@ class ApiKeys:
 
     def scope_of(self, presented: str) -> str | None:
         """The scope of `presented`, or None. Every configured key is compared, whatever matched."""
+        found = self.identify(presented)
+        return found[1] if found else None
+
+    def identify(self, presented: str) -> tuple[int, str] | None:
+        """(position in LIVEFEST_API_KEYS from 1, scope) of `presented`, or None; every
+        configured key is compared, whatever matched. The position names a key in logs,
+        limits and stream tickets without revealing it."""
         candidate = presented.encode("utf-8")
-        found: str | None = None
-        for entry in self.keys:
+        found: tuple[int, str] | None = None
+        for n, entry in enumerate(self.keys, start=1):
             if hmac.compare_digest(entry.key, candidate):
-                found = entry.scope
+                found = (n, entry.scope)
         return found
 
     def scopes(self) -> list[str]:

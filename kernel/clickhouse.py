@@ -18,7 +18,6 @@ concurrently (clickhouse-connect serialises calls per handle only).
 import copy
 import logging
 import queue
-import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,73 +36,22 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+# The store's errors, defined beside the ClickHouse codes that select them; callers import
+# them from here.
+from kernel.store_errors import (
+    LIMIT_CODES,
+    SCHEMA_CODES,
+    TRANSIENT_ERRORS,
+    EngineInUse,
+    SchemaMissing,
+    StoreError,
+    StoreLimitExceeded,
+    StoreUnavailable,
+    error_code,
+)
+
 log = logging.getLogger(__name__)
 
-
-class StoreUnavailable(RuntimeError):
-    """ClickHouse could not be reached, did not answer in time, or every connection of the
-    pool stayed busy (worth retrying)."""
-
-
-class EngineInUse(StoreUnavailable):
-    """The embedded engine's data directory is held by another process (the message says which and what to do)."""
-
-
-class StoreError(RuntimeError):
-    """ClickHouse refused the statement (not worth retrying as is: a bug, a schema mismatch,
-    or data it cannot hold). `code` is ClickHouse's error code when it gave one."""
-
-    def __init__(self, message: str, code: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-
-    @property
-    def about_the_data(self) -> bool:
-        """True when the refusal is about the values inserted, not the store or the statement."""
-        return self.code in DATA_ERRORS
-
-
-# Errors about the server's state, not the statement: the same statement may succeed later.
-TRANSIENT_ERRORS = frozenset({
-    3,     # UNEXPECTED_END_OF_FILE (a connection cut mid-answer)
-    32,    # ATTEMPT_TO_READ_AFTER_EOF
-    159,   # TIMEOUT_EXCEEDED
-    160,   # TOO_SLOW
-    173,   # CANNOT_ALLOCATE_MEMORY
-    202,   # TOO_MANY_SIMULTANEOUS_QUERIES
-    203,   # NO_FREE_CONNECTION
-    209,   # SOCKET_TIMEOUT
-    210,   # NETWORK_ERROR
-    225,   # NO_ZOOKEEPER
-    236,   # ABORTED
-    241,   # MEMORY_LIMIT_EXCEEDED
-    242,   # TABLE_IS_READ_ONLY
-    243,   # NOT_ENOUGH_SPACE
-    252,   # TOO_MANY_PARTS (merges behind)
-    279,   # ALL_CONNECTION_TRIES_FAILED
-    285,   # TOO_FEW_LIVE_REPLICAS
-    319,   # UNKNOWN_STATUS_OF_INSERT
-    394,   # QUERY_WAS_CANCELLED
-    425,   # SYSTEM_ERROR
-    999,   # KEEPER_EXCEPTION
-    1000,  # POCO_EXCEPTION
-})
-# Errors about the values of an insert, not the store or the statement.
-DATA_ERRORS = frozenset({
-    6, 26, 27, 38, 41, 72,  # CANNOT_PARSE_TEXT, _QUOTED_STRING, _ESCAPE_SEQUENCE, _DATE, _DATETIME, _NUMBER
-    43,    # ILLEGAL_TYPE_OF_ARGUMENT
-    53,    # TYPE_MISMATCH
-    69,    # ARGUMENT_OUT_OF_BOUND
-    70,    # CANNOT_CONVERT_TYPE
-    117,   # INCORRECT_DATA
-    131,   # TOO_LARGE_STRING_SIZE
-    190,   # SIZES_OF_ARRAYS_DONT_MATCH
-    321,   # VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
-    349,   # CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
-    407,   # DECIMAL_OVERFLOW
-    469,   # VIOLATED_CONSTRAINT
-})
-_CODE = re.compile(r"Code: (\d+)")
 
 # Every query livefest sends to a cluster node (a Store with a cluster applies them to its
 # connection, so no writer or reader can forget them):
@@ -128,14 +76,7 @@ CLUSTER_SETTINGS = {
 }
 
 
-class StoreLimitExceeded(StoreError):
-    """The statement ran into one of its limits (time, memory, result size): the server is
-    fine, the question was too expensive for now. Not retried."""
 
-
-# ClickHouse error codes of a limit reached: TOO_MANY_ROWS, TIMEOUT_EXCEEDED,
-# TOO_MANY_ROWS_OR_BYTES, MEMORY_LIMIT_EXCEEDED.
-_LIMIT_CODES = frozenset({158, 159, 396, 241})
 
 _retry_transient = retry(
     retry=retry_if_exception_type(StoreUnavailable),
@@ -310,13 +251,14 @@ class Store:
         except OperationalError as exc:
             raise StoreUnavailable(f"ClickHouse at {redact(self.dsn)}: {reason(exc)}") from exc
         except ClickHouseError as exc:
-            match = _CODE.search(str(exc))
-            code = int(match[1]) if match else None
-            if code in _LIMIT_CODES and self._settings:
+            code = error_code(exc)
+            if code in LIMIT_CODES and self._settings:
                 # A reader's own limits, reached: retrying the same question would reach them again.
                 raise StoreLimitExceeded(str(exc), code) from exc
             if code in TRANSIENT_ERRORS:
                 raise StoreUnavailable(f"ClickHouse at {redact(self.dsn)}: {exc}") from exc
+            if code in SCHEMA_CODES:
+                raise SchemaMissing(str(exc), code) from exc
             raise StoreError(str(exc), code) from exc
 
     def _query(self, sql: str, parameters: dict[str, Any] | None, settings: dict[str, Any] | None = None) -> Any:
@@ -380,8 +322,9 @@ class Store:
 
     def ping(self, timeout_s: float = 1.0) -> bool:
         """`SELECT 1` on a connection of its own, answered within `timeout_s`: true even
-        while every pooled connection is busy with slow queries, false when ClickHouse
-        does not answer in time."""
+        while every pooled connection is busy with slow queries (or when the store's
+        database does not exist: ClickHouse answered), false when ClickHouse does not
+        answer in time."""
         if not self._ping_lock.acquire(timeout=timeout_s):
             return False  # an earlier ping is still waiting: ClickHouse is not answering
         try:
@@ -390,7 +333,12 @@ class Store:
             self._pinger.database = self.database
             result = self._pinger.query("SELECT 1", settings={"max_execution_time": timeout_s})
             return bool(result.result_rows == [(1,)])
-        except (ClickHouseError, StoreUnavailable) as exc:
+        except ClickHouseError as exc:
+            if error_code(exc) in SCHEMA_CODES:
+                return True  # it answered; that the database is missing is the schema's check
+            log.warning("ClickHouse ping failed: %s", exc)
+            return False
+        except StoreUnavailable as exc:
             log.warning("ClickHouse ping failed: %s", exc)
             return False
         finally:

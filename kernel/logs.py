@@ -6,6 +6,11 @@ A JSON line carries `timestamp` (UTC, RFC 3339 with milliseconds), `level`, `log
 process and thread, every field a caller passed with `extra={…}` (platform, room_id, …)
 and, for an error, `exception` with the traceback.
 
+Secrets never reach a log line: every line, whatever logger wrote it (uvicorn's access
+log prints the request line with its query string; httpx prints the URLs it requests,
+platforms' `access_token`s included), is passed through `redact()`, which blanks the
+values of credential-like query parameters and of Authorization-style headers.
+
 `configure()` applies it to the root logger; `dict_config()` is the same as a
 `logging.config` dictionary, for the frameworks that reset logging themselves (Faust's
 worker takes it as `logging_config`; uvicorn is run with `log_config=None` so that its
@@ -15,6 +20,7 @@ loggers propagate here). `current()` is what the last `configure()` applied.
 import json
 import logging
 import logging.config
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +30,33 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
 _current: dict[str, Any] | None = None
+
+REDACTED = "[redacted]"
+# Query parameters (and form fields) that carry a credential: the API's stream tickets, an
+# API key someone put in a URL, the platforms' tokens and signatures in ingest's requests.
+SECRET_PARAMETERS = ("access_token", "refresh_token", "token", "ticket", "key", "api_key", "apikey", "app_key",
+                     "secret", "client_secret", "app_secret", "password", "sign", "signature", "code",
+                     "session")  # fmt: skip
+_PARAMETER = re.compile(r"(?i)(?<![A-Za-z0-9_])(" + "|".join(SECRET_PARAMETERS) + r")=([^&\s\"'\\]+)")
+# Credentials after an auth scheme (`Bearer k`, `Basic …`), and header values that are
+# credentials themselves (`Authorization: k`, `X-ClickHouse-Key: …`, also as JSON/dict items).
+_SCHEME = re.compile(r"(?i)\b(bearer|basic|digest)\s+(?!\[redacted\])([^\s\"'\\,;]+)")
+_HEADER = re.compile(r"(?i)\b(authorization|proxy-authorization|x-clickhouse-key|x-api-key)([\"']?\s*[:=]\s*[\"']?)"
+                     r"(?!(?:bearer|basic|digest)\b|\[redacted\])([^\s\"'\\,;]+)")
+
+
+def redact(text: str) -> str:
+    """`text` with the values of credential-like query parameters and headers blanked."""
+    text = _PARAMETER.sub(lambda m: f"{m[1]}={REDACTED}", text)
+    text = _SCHEME.sub(lambda m: f"{m[1]} {REDACTED}", text)
+    return _HEADER.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}", text)
+
+
+class RedactingFormatter(logging.Formatter):
+    """The text format, redacted (message, exception and all)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
@@ -46,7 +79,7 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return redact(json.dumps(entry, ensure_ascii=False, default=str))
 
 
 def dict_config(fmt: str, level: int, component: str, logfile: str | None = None) -> dict[str, Any]:
@@ -56,7 +89,8 @@ def dict_config(fmt: str, level: int, component: str, logfile: str | None = None
     if fmt not in FORMATS:
         raise ValueError(f"log format {fmt!r} is not one of {', '.join(FORMATS)}")
     formatter: dict[str, Any] = (
-        {"()": JsonFormatter, "component": component} if fmt == "json" else {"format": TEXT_FORMAT}
+        {"()": JsonFormatter, "component": component} if fmt == "json" else {"()": RedactingFormatter,
+                                                                              "fmt": TEXT_FORMAT}
     )
     config: dict[str, Any] = {
         "version": 1,

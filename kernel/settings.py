@@ -145,6 +145,20 @@ class Settings(BaseSettings):
     api_generation_poll_seconds: float = Field(
         0.1, gt=0, le=5, description="how often the API looks for a new write (answers are cached until one)"
     )
+    api_stream_ticket_seconds: int = Field(
+        60, ge=5, le=3600,
+        description="how long a stream ticket (POST /v1/stream-tickets) may be used to open GET /v1/stream",
+    )
+    api_streams_per_key: int = Field(
+        50, ge=1, description="open GET /v1/stream connections one API key may hold (more: 429)"
+    )
+    api_streams_total: int = Field(
+        1000, ge=1, description="open GET /v1/stream connections an API process serves in all (more: 429)"
+    )
+    api_stream_max_seconds: float = Field(
+        3600.0, gt=0,
+        description="longest one GET /v1/stream connection lasts; the screen then reconnects with a fresh ticket",
+    )
     screen_stale_seconds: int = Field(
         60, ge=1, description="the big screen marks its figures stale when the watermark stays put this long"
     )

@@ -9,7 +9,7 @@ zeros from an empty store looks exactly like a real one.
 
 from pathlib import Path
 
-from kernel.clickhouse import Store, quote
+from kernel.clickhouse import SchemaMissing, Store, quote
 from kernel.cluster import ClusterError, nodes
 from kernel.layout import LayoutMismatch, check
 from kernel.migrate import available
@@ -77,6 +77,17 @@ def check_schema(store: Store, target: StoreTarget) -> None:
     if have < want:
         raise NoData(f"{target.describe()} has schema version {have}, this code needs {want}: "
                      "run `livefest migrate`")  # fmt: skip
+
+
+def schema_problem(store: Store) -> str | None:
+    """None when the store's database holds every migration this code ships (on every node
+    of a cluster); else what is wrong, in a few words (`livefest migrate` mends either)."""
+    try:
+        if not store.rows("EXISTS TABLE schema_migrations")[0][0]:
+            return "missing"
+        return "behind" if _schema_version(store) < available()[-1].version else None
+    except SchemaMissing:
+        return "missing"
 
 
 def _schema_version(store: Store) -> int:

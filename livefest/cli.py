@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from kernel import logs
+from kernel import logs, private_files
 from kernel.lifeline import follow_supervisor
 from kernel.settings import Settings, get_settings
 from livefest.clickhouse_cli import clickhouse
@@ -144,7 +144,13 @@ def main(verbose: bool) -> None:
     Configuration comes from LIVEFEST_* environment variables (see README).
     """
     follow_supervisor()
-    _logging(verbose, click.get_current_context().invoked_subcommand or "livefest")
+    # Before anything is written: what this command and its children create under
+    # LIVEFEST_DATA_DIR is theirs alone (0700/0600).
+    private_files.restrict_umask()
+    command = click.get_current_context().invoked_subcommand or "livefest"
+    _logging(verbose, command)
+    if command in SERVICES:
+        private_files.warn_if_open(get_settings().data_dir, logging.getLogger("livefest"))
 
 
 @main.command()

@@ -11,6 +11,9 @@
 # LIVEFEST_KAFKA_PORT (default 9092) and LIVEFEST_KAFKA_CONTROLLER_PORT (default 9093);
 # LIVEFEST_KAFKA_JARS (default ~/.cache/livefest/kafka-<version>) caches the jars.
 set -euo pipefail
+# The broker's data, log and pid file are livefest's alone (0700/0600), as everything else
+# under LIVEFEST_DATA_DIR (kernel/private_files.py); the broker inherits this umask.
+umask 077
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 pom="$here/deploy/kafka/pom.xml"

@@ -17,11 +17,13 @@ writes its state file (paths.ServerPaths.state), which other processes use to fi
 Users: config.xml points at users.xml, written here at every start from the local
 passwords (kernel/chserver/credentials.py, kernel/chserver/users.py). The host's own HTTP
 requests (readiness, the stopping KILL QUERY) log in as livefest_admin; its in-process
-session is `default`, which may do nothing but that (see users.py).
+session is `default` (clickhouse-local's own choice), which may only open the listeners and
+holds `default`'s one allowed session, so no client can log in as `default` (users.py).
 """
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -40,6 +42,7 @@ from kernel.chserver.paths import ServerPaths
 from kernel.chserver.users import local_users
 from kernel.clickhouse_roles import Role
 from kernel.lifeline import follow_supervisor
+from kernel.private_files import restrict_umask, warn_if_open
 from kernel.settings import get_settings
 
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
@@ -150,6 +153,8 @@ class Host:
 def main(argv: list[str] | None = None) -> int:
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     follow_supervisor()
+    # The server runs in this process: its parts, logs and users.xml (password hashes) 0600.
+    restrict_umask()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--http-port", type=int, required=True)
@@ -160,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--macros", nargs=2, metavar=("SHARD", "REPLICA"), help="this node's {shard} and {replica}")
     args = parser.parse_args(argv)
     paths = ServerPaths(args.data_dir)
+    warn_if_open(args.data_dir, logging.getLogger("clickhouse-server"))
     settings = get_settings()
     config = ServerConfig(http_port=args.http_port, tcp_port=args.tcp_port,
                           cluster=_membership(args, settings.clickhouse_cluster_secret))  # fmt: skip

@@ -8,10 +8,17 @@ Two renderings of the same definition:
   ClickHouse's own `default` user removed. deploy/clickhouse/build_users.py writes that
   file; tests/unit/test_clickhouse_users.py fails when the two drift apart.
 
-Why `default` stays on the local server: clickhouse-local (chdb) runs its own queries (the
-listeners and the keep-alive of kernel/chserver/host.py) as `default` with an empty
-password, from loopback, and that cannot be changed. So `default` may only start the
-listeners and read `system.numbers`: it can read no table and write nothing.
+Why `default` stays on the local server: clickhouse-local (chdb) runs its own session (the
+query that opens the listeners and keeps them open, kernel/chserver/host.py) as `default`
+with an empty password, hard-wired (no setting, argument or configuration key changes that
+user; a users.xml without it stops the host), and only that session can open the
+listeners, so it needs `SYSTEM LISTEN`. Nobody else may use `default`: its profile allows
+it one session at a time (`max_sessions_for_user = 1`), and the host's session holds that
+one from before the listeners open until the server stops, so every login as `default`
+over HTTP or the native protocol is refused (USER_SESSION_LIMIT_EXCEEDED) before it can
+run anything. Its grants stay minimal (start the listeners, read `system.numbers` for the
+keep-alive) in case that ever changes. Everything else the host does over the network
+(readiness, the KILL QUERY that stops it) is done as livefest_admin.
 """
 
 import hashlib
@@ -27,6 +34,9 @@ LOOPBACK = ("127.0.0.1", "::1")
 ANYWHERE = ("::/0",)
 HOST_SESSION_GRANTS = ("GRANT SYSTEM LISTEN ON *.*", "GRANT SELECT ON system.numbers")
 READER_PROFILE_NAME = "livefest_reader"
+# `default`'s profile on the local server: the host's own session is its only one.
+HOST_SESSION_PROFILE = "livefest_host_session"
+HOST_SESSION_SETTINGS = {"max_sessions_for_user": 1}
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,9 @@ def _render(passwords: Mapping[Role, Password], networks: Sequence[str], host_se
     if host_session:  # a users.xml of its own must declare what the server's defaults are
         ET.SubElement(profiles, "default")
         ET.SubElement(ET.SubElement(root, "quotas"), "default")
+        host = ET.SubElement(profiles, HOST_SESSION_PROFILE)
+        for name, value in HOST_SESSION_SETTINGS.items():
+            ET.SubElement(host, name).text = str(value)
     reader = ET.SubElement(profiles, READER_PROFILE_NAME)
     for name, value in READER_PROFILE.items():
         ET.SubElement(reader, name).text = str(value)
@@ -83,7 +96,7 @@ def _render(passwords: Mapping[Role, Password], networks: Sequence[str], host_se
                 ET.SubElement(constraint, edge).text = str(value)
     users = ET.SubElement(root, "users")
     if host_session:
-        _user(users, "default", Password("password"), LOOPBACK, "default", grants=HOST_SESSION_GRANTS)
+        _user(users, "default", Password("password"), LOOPBACK, HOST_SESSION_PROFILE, grants=HOST_SESSION_GRANTS)
     else:
         ET.SubElement(users, "default", {"remove": "remove"})
     for role in Role:

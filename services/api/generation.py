@@ -9,7 +9,8 @@ never a wrong answer.
 
 One background task per API process polls it (`watch`); `wait_for_change` lets any
 coroutine (the answer cache, and the big screens' Server-Sent Events: routes/screen.py)
-wake when a batch has been written; `problem` says the last poll failed.
+wake when a batch has been written; `problem` says the last poll failed; `after_poll`
+hooks (the open /metrics' gauges: festival_health.py) hear every generation seen.
 """
 
 import asyncio
@@ -49,6 +50,7 @@ class Generations:
         self.poll_s = poll_s
         self.current: str | None = None
         self.problem: str | None = None  # why the last poll failed; None once one succeeds
+        self.watching = False  # True while `watch` runs
         self._changed = asyncio.Event()
 
     async def probe(self) -> str:
@@ -68,20 +70,31 @@ class Generations:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def watch(self, before_publish: Callable[[str], Awaitable[None]]) -> None:
+    async def watch(
+        self, before_publish: Callable[[str], Awaitable[None]],
+        after_poll: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         """Poll forever; on a new generation, await `before_publish(generation)` (the cache
-        recomputes its hot answers), then publish it. Errors are logged and the poll goes
+        recomputes its hot answers), then publish it; after every successful poll, await
+        `after_poll(generation)` (which must not block). Errors are logged and the poll goes
         on: answers stay those of the last generation seen until a probe succeeds."""
+        self.watching = True
         while True:
             try:
                 generation = await self.probe()
+                if self.problem is not None:
+                    log.info("write generation readable again")
                 self.problem = None
                 if generation != self.current:
                     await before_publish(generation)
                     self.publish(generation)
+                if after_poll is not None:
+                    await after_poll(generation)
             except (StoreError, StoreUnavailable) as exc:
-                log.warning("write generation unavailable: %s", exc)
-                self.problem = str(exc) or type(exc).__name__
+                problem = str(exc) or type(exc).__name__
+                if problem != self.problem:  # once per problem, not ten times a second
+                    log.warning("write generation unavailable: %s", exc)
+                self.problem = problem
             except Exception as exc:  # the watcher must outlive anything one poll meets
                 log.exception("write generation poll failed")
                 self.problem = str(exc) or type(exc).__name__

@@ -15,8 +15,10 @@ from kernel.settings import Settings
 from services.api.answers import Answers
 from services.api.edge import EdgeCache
 from services.api.errors import install_error_handlers
-from services.api.festival_health import FestivalHealthCollector
+from services.api.exposition import Exposition
+from services.api.festival_health import FestivalHealth, FestivalHealthCollector
 from services.api.generation import Generations
+from services.api.limits import StreamSlots
 from services.api.metrics import ApiMetrics
 from services.api.routes import (
     figures_metrics,
@@ -29,6 +31,7 @@ from services.api.routes import (
     timeseries,
     totals,
 )
+from services.api.tickets import Tickets
 from services.api.timing import Timing
 
 log = logging.getLogger(__name__)
@@ -43,22 +46,26 @@ def create_app(
     """The API, reading `store` through a read-only view with the API's limits. Its
     metrics and the festival's operational gauges live on `registry` (default: the one
     `metrics` was created on, else the global registry); GET /metrics serves that registry,
-    open. The business figures are GET /v1/metrics, under the keys. Answers are cached per
-    write generation; served with its lifespan, one background task watches the generation
-    (see answers.py)."""
+    open, and costs no query (its gauges are read once per write generation). The business
+    figures are GET /v1/metrics, under the keys. Answers are cached per write generation;
+    served with its lifespan, one background task watches the generation (see answers.py)."""
     reader = store.reader(read_limits(settings), settings.clickhouse_pool_size)
     generations = Generations(reader, settings.api_generation_poll_seconds)
+    festival_health = FestivalHealth(reader, settings.stale_after_seconds)
     app = FastAPI(
         title="livefest API",
         version="1",
         description="Near-real-time figures of a livestream-commerce festival. Money is integer fen.",
-        lifespan=_watching(generations),
+        lifespan=_watching(generations, festival_health),
     )
     app.state.settings = settings
     app.state.store = reader
     # Parsed once: every request compares the presented key with each of these.
     app.state.api_keys = settings.api_key_set
+    app.state.tickets = Tickets(app.state.api_keys, settings.api_stream_ticket_seconds)
+    app.state.stream_slots = StreamSlots(settings.api_streams_per_key, settings.api_streams_total)
     app.state.generations = generations
+    app.state.festival_health = festival_health
     app.state.answers = Answers(generations)
     app.state.closing = threading.Event()  # set when the server shuts down (server.Server): streams end
     app.state.heavy_lane = _heavy_lane(settings)
@@ -67,8 +74,11 @@ def create_app(
         metrics = ApiMetrics.create(registry) if registry is not None else ApiMetrics.create()
     app.state.metrics = metrics
     app.state.registry = registry if registry is not None else metrics.registry
+    app.state.exposition = Exposition(app.state.registry)
     # Operational gauges only: the figures by county are on /v1/metrics, behind the keys.
-    app.state.registry.register(FestivalHealthCollector(reader, settings.stale_after_seconds))
+    # Read once per write generation by the watcher, never per scrape (festival_health.py).
+    app.state.registry.register(FestivalHealthCollector(reader, settings.stale_after_seconds, festival_health,
+                                                        generations))
     if not app.state.api_keys:
         log.warning("LIVEFEST_API_KEYS is not set: the API is open to anyone (local development only)")
     for module in (totals, specials, sessions, timeseries, imports, figures_metrics, screen, page, health):
@@ -91,16 +101,17 @@ def _heavy_lane(settings: Settings) -> threading.BoundedSemaphore:
     return threading.BoundedSemaphore(settings.api_heavy_queries)
 
 
-def _watching(generations: Generations):  # type: ignore[no-untyped-def]
+def _watching(generations: Generations, gauges: FestivalHealth):  # type: ignore[no-untyped-def]
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(generations.watch(app.state.answers.warm), name="write-generation")
+        task = asyncio.create_task(generations.watch(app.state.answers.warm, gauges.follow), name="write-generation")
         try:
             yield
         finally:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+            await gauges.close()
             app.state.store.close()  # the API's own read pool
 
     return lifespan

@@ -79,11 +79,14 @@ class Series(BaseModel):
 
 class ErrorBody(BaseModel):
     error: str
+    hint: str | None = None  # what an operator can do about it (`run livefest migrate`), when anything
 
 
 class Health(BaseModel):
     status: str  # "ok" or "unavailable"
     clickhouse: str  # "ok" or "unreachable"
+    migrations: str | None = None  # "missing" or "behind" when the store lacks livefest's schema
+    hint: str | None = None  # then: "run livefest migrate"
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -96,12 +99,22 @@ ERROR_MEANINGS = {
     401: "LIVEFEST_API_KEYS is set and the request has no key, or an unknown one.",
     403: "The key is scoped to another county.",
     404: "No such session (or not one this key may see), or no such path.",
+    429: "Too many open streams for this key, or in all; retry after Retry-After seconds.",
     500: "An internal error; nothing about the request caused it.",
-    503: "ClickHouse is unavailable, busy, or the question exceeded its time or memory limit; retry.",
+    503: "ClickHouse is unavailable, busy, or the question exceeded its time or memory limit; retry. Or the "
+    "store lacks livefest's schema: `hint` says `run livefest migrate`.",
 }
 
 
-# --- the big screen (GET /v1/screen, GET /v1/stream) ------------------------------------
+# --- the big screen (GET /v1/screen, GET /v1/stream, POST /v1/stream-tickets) -----------
+
+
+class StreamTicket(BaseModel):
+    """Opens GET /v1/stream?ticket=… for one screen, within `expires_in` seconds; nothing else."""
+
+    ticket: str
+    expires_in: int  # seconds
+    county: str | None  # the screen it opens: None for the city's
 
 
 class ScreenRoom(BaseModel):

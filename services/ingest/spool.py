@@ -48,11 +48,12 @@ class Spool:
     """Thread-safe; one connection guarded by a lock (writes are tiny and short)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(path.parent, 0o700)
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
-        os.chmod(path, 0o600)  # a spool made before secrets were kept in it
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
+        # It holds the platforms' OAuth grants: 0600 whatever the umask of the process (SQLite
+        # gives its -wal and -shm files the database file's mode).
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)  # a spool made before it held secrets may be wider
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         # WAL + synchronous=NORMAL: a committed write survives the process being killed.
         self._db.execute("PRAGMA journal_mode=WAL")

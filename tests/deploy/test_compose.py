@@ -1,6 +1,9 @@
 """docker-compose.yml against the code: Docker does not run here, so this test holds the
-file to kernel.settings.Settings, the CLI and the Prometheus scrape configuration."""
+file to the Compose Specification (compose-spec, the Rust compose_spec crate's strict
+parser), kernel.settings.Settings, the CLI, the Prometheus scrape configuration and the
+TLS proxy's Caddyfile."""
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -8,13 +11,16 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from compose_spec import PyCompose
 
 from kernel.settings import Settings
 from kernel.store_target import Kind, resolve
 from livefest.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[2]
-COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
+COMPOSE = yaml.safe_load(COMPOSE_TEXT)
+CADDYFILE = (ROOT / "deploy" / "caddy" / "Caddyfile").read_text()
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 SCRAPE = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
 
@@ -49,9 +55,24 @@ def environment(service: dict[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in (service.get("environment") or {}).items()}
 
 
+STAND_INS = {"LIVEFEST_API_KEYS": "k1:all", "LIVEFEST_TLS_DIR": "/etc/livefest/tls"}
+
+
 def substituted(value: str) -> str:
     """Compose's ${VAR:?message} with a well-formed stand-in value."""
-    return REQUIRED_VAR.sub(lambda m: "k1:all" if m[1] == "LIVEFEST_API_KEYS" else "s3cret", value)
+    return REQUIRED_VAR.sub(lambda m: STAND_INS.get(m[1], "s3cret"), value)
+
+
+def test_the_file_follows_the_compose_specification():
+    """As `docker compose config` would read it: variables interpolated, YAML merge keys
+    (`<<: *livefest-env`) resolved, then every key and value checked against the spec."""
+    interpolated = yaml.safe_load(substituted(COMPOSE_TEXT))
+    spec = PyCompose.from_json(json.dumps(interpolated)).to_spec()
+    assert set(spec.services or {}) == set(SERVICES)
+    for broken in (COMPOSE_TEXT.replace("    expose:", "    exposes:", 1),
+                   COMPOSE_TEXT.replace("condition: service_healthy", "condition: service_happy", 1)):
+        with pytest.raises(ValueError):  # the check is a real one: a misspelt key or value fails
+            PyCompose.from_json(json.dumps(yaml.safe_load(substituted(broken))))
 
 
 def settings_of(service: dict[str, Any]) -> Settings:
@@ -61,7 +82,7 @@ def settings_of(service: dict[str, Any]) -> Settings:
 
 def test_every_part_of_the_deployment_is_there():
     assert set(SERVICES) == {"kafka", "topics", "clickhouse", "migrate", "aggregator-1", "aggregator-2", "api",
-                             "ingest", "simulator", "prometheus", "alertmanager", "grafana"}
+                             "tls-proxy", "ingest", "simulator", "prometheus", "alertmanager", "grafana"}
     assert {command(s) for s in livefest_services().values()} == set(REQUIRED)
     assert [n for n, s in livefest_services().items() if command(s) == "aggregator"] == ["aggregator-1",
                                                                                            "aggregator-2"]
@@ -198,17 +219,46 @@ def test_alertmanager_gets_the_shipped_configuration_and_every_variable_it_needs
 # --- the security model (deploy/README.md): roles, keys, published ports -------------------
 
 # Reachable from other machines, each for a reason a comment beside it gives.
-PUBLISHED = {"api": "8000:8000", "grafana": "3000:3000"}
+PUBLISHED = {"tls-proxy": "443:443", "grafana": "3000:3000"}
 LOOPBACK = {"prometheus": "127.0.0.1:9090:9090", "alertmanager": "127.0.0.1:9093:9093"}
 
 
-def test_only_the_api_and_grafana_are_published_and_each_port_says_why():
+def test_only_the_tls_proxy_and_grafana_are_published_and_each_port_says_why():
     published = {name: service["ports"] for name, service in SERVICES.items() if service.get("ports")}
     assert published == {**{n: [p] for n, p in PUBLISHED.items()}, **{n: [p] for n, p in LOOPBACK.items()}}
     lines = (ROOT / "docker-compose.yml").read_text().splitlines()
     for n, line in enumerate(lines):
         if line.strip() == "ports:":
             assert lines[n + 1].strip().startswith("#"), f"line {n + 2}: say why this port is published"
+
+
+def test_the_api_publishes_no_plain_port_and_is_reached_through_tls_only():
+    """Issue 24: compose published the API on 0.0.0.0:8000 over plain HTTP, so bearer keys
+    crossed the network in the clear. The API's port is on the compose network only; the
+    proxy publishes 443 only and serves TLS from the mounted certificate."""
+    api = SERVICES["api"]
+    port = settings_of(api).api_port
+    assert "ports" not in api and "network_mode" not in api, "the API container publishes no port"
+    assert [str(p) for p in api.get("expose", [])] == [str(port)]
+    for name, service in SERVICES.items():  # nor does anything else forward to its plain port
+        for mapping in service.get("ports", []):
+            assert str(mapping).split(":")[-1] != str(port) or name == "grafana", (name, mapping)
+    proxy = SERVICES["tls-proxy"]
+    assert proxy["image"].startswith("caddy:") and proxy["ports"] == ["443:443"]
+    assert proxy["depends_on"]["api"]["condition"] == "service_healthy"
+    tls_dir, certificates = next((v.rsplit(":", 2)[0], v) for v in proxy["volumes"] if "/etc/livefest/tls" in v)
+    assert certificates.endswith(":/etc/livefest/tls:ro") and REQUIRED_VAR.fullmatch(tls_dir), \
+        "the certificate directory is the operator's to give (no default), mounted read-only"
+    assert "./deploy/caddy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    sites = re.findall(r"^(\S+) \{$", CADDYFILE, re.M)
+    assert sites == [":443", "http://127.0.0.1:2020"], sites  # TLS, and the health check on loopback
+    https = CADDYFILE.split("\n:443 {", 1)[1].split("\n}\n", 1)[0]
+    assert "tls /etc/livefest/tls/cert.pem /etc/livefest/tls/key.pem" in https
+    assert f"reverse_proxy api:{port}" in https and "flush_interval -1" in https  # the screens' events
+    assert "auto_https off" in CADDYFILE and "admin off" in CADDYFILE
+    assert not re.search(r"^\s*log\b", CADDYFILE, re.M), "no access log: URLs stay out of logs"
+    assert "bind 127.0.0.1" in CADDYFILE.split("http://127.0.0.1:2020 {", 1)[1]
+    assert proxy["healthcheck"]["test"][-1] == "http://127.0.0.1:2020/healthz"
 
 
 def test_clickhouse_users_are_the_roles_and_nothing_uses_an_admin_it_does_not_need():

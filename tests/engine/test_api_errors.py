@@ -117,7 +117,7 @@ def test_the_key_travels_only_as_a_bearer_token(keyed: TestClient, authorization
 
 
 def test_a_key_anywhere_but_the_authorization_header_is_no_key(keyed: TestClient):
-    # (?access_token= is for the big screen's event stream only, GET /v1/stream.)
+    # (Not even on GET /v1/stream, which takes a short-lived stream ticket instead.)
     for response in (keyed.get("/v1/counties?api_key=admin"), keyed.get("/v1/counties?access_token=admin"),
                      keyed.get("/v1/counties", headers={"X-Api-Key": "admin"}),
                      keyed.get("/v1/counties", headers={"Cookie": "api_key=admin"})):  # fmt: skip

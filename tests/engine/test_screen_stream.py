@@ -1,8 +1,9 @@
 """GET /v1/stream (Server-Sent Events) from a real server on the embedded engine: the first
 event is the screen as it stands, the next comes after a write (the process's write-
 generation watcher wakes the streams), computed once per write and scope however many
-screens watch; a `problem` while the store is unreachable; keys as for /v1/screen, also as
-?access_token= (EventSource cannot send headers). And GET /screen's files."""
+screens watch; a `problem` while the store is unreachable; keys as for /v1/screen, in the
+header, or a stream ticket from POST /v1/stream-tickets in the URL (EventSource cannot send
+headers; a key never goes in a URL). And GET /screen's files."""
 
 import json
 import re
@@ -40,6 +41,15 @@ def server(store: Store) -> Iterator[str]:
         api.stop()
 
 
+def opened_with(server: str, key: str | None, county: str | None = None) -> str:
+    """The stream's URL with a fresh ticket, as the page opens it (the key in a header)."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    granted = httpx.post(f"{server}/v1/stream-tickets", params={"county": county} if county else {},
+                         headers=headers, timeout=10)  # fmt: skip
+    assert granted.status_code == 200, granted.text
+    return f"{server}/v1/stream?ticket={granted.json()['ticket']}"
+
+
 def events(response: httpx.Response) -> Iterator[tuple[str, dict[str, Any]]]:
     """The named events of a text/event-stream, (name, data parsed); comments skipped."""
     fields: dict[str, str] = {}
@@ -71,7 +81,7 @@ def assert_reaches(figures: Iterator[dict[str, Any]], expected: dict[str, Any], 
 def test_the_stream_pushes_the_screen_now_and_after_each_write(store: Store, server: str):
     first, second = messy(seed=3, sessions=10, polls=10), messy(seed=4, sessions=10, polls=10)
     insert(store, first)
-    with httpx.stream("GET", f"{server}/v1/stream?access_token=k-all", timeout=30) as response:
+    with httpx.stream("GET", opened_with(server, "k-all"), timeout=30) as response:
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
         events = figures_events(response)
         now = next(events)
@@ -109,7 +119,7 @@ def test_one_computation_per_write_however_many_screens_watch(store: Store, monk
             keys = ["k-all"] * 4 + ["k-yd"] * 3
             streams = [
                 figures_events(stack.enter_context(
-                    httpx.stream("GET", f"{api.url}/v1/stream?access_token={key}", timeout=30)
+                    httpx.stream("GET", opened_with(api.url, key), timeout=30)
                 ))
                 for key in keys
             ]  # fmt: skip
@@ -140,7 +150,7 @@ def test_the_stream_says_when_the_store_is_unreachable_then_resumes(
     def unreachable(store: Store) -> str:
         raise StoreUnavailable("test: ClickHouse is away")
 
-    with httpx.stream("GET", f"{server}/v1/stream?access_token=k-all", timeout=30) as response:
+    with httpx.stream("GET", opened_with(server, "k-all"), timeout=30) as response:
         stream = events(response)
         assert next(stream) == ("figures", expected)
         monkeypatch.setattr(generation, "probe", unreachable)  # the watcher's next poll fails
@@ -165,7 +175,7 @@ def test_a_screen_that_goes_away_ends_its_stream(store: Store, server: str):
 
     assert connected() == 0
     held_s = 3.0
-    with httpx.stream("GET", f"{server}/v1/stream?access_token=k-all", timeout=30) as response:
+    with httpx.stream("GET", opened_with(server, "k-all"), timeout=30) as response:
         events = figures_events(response)  # kept: dropping it would close the connection
         next(events)
         assert connected() == 1
@@ -179,14 +189,56 @@ def test_a_screen_that_goes_away_ends_its_stream(store: Store, server: str):
 def test_the_stream_asks_for_a_key_like_every_v1_route(store: Store, server: str):
     insert(store, messy(seed=5, sessions=12, polls=5))
     assert httpx.get(f"{server}/v1/stream", timeout=10).status_code == 401
-    assert httpx.get(f"{server}/v1/stream?access_token=nope", timeout=10).status_code == 401
-    assert httpx.get(f"{server}/v1/stream?access_token=k-yd&county=fogang", timeout=10).status_code == 403
+    assert httpx.post(f"{server}/v1/stream-tickets", timeout=10).status_code == 401
+    assert httpx.post(f"{server}/v1/stream-tickets", headers={"Authorization": "Bearer nope"}).status_code == 401
+    refused = httpx.post(f"{server}/v1/stream-tickets?county=fogang", headers={"Authorization": "Bearer k-yd"})
+    assert refused.status_code == 403
     headers = {"Authorization": "Bearer k-yd"}
     with httpx.stream("GET", f"{server}/v1/stream", headers=headers, timeout=30) as response:
         assert next(figures_events(response))["county"] == "yingde"
-    with httpx.stream("GET", f"{server}/v1/stream?access_token=k-yd", timeout=30) as response:
+    with httpx.stream("GET", opened_with(server, "k-yd"), timeout=30) as response:
         mine = next(figures_events(response))
     assert mine["county"] == "yingde" and {r["county"] for r in mine["top_rooms"]} <= {"yingde"}
+
+
+def test_a_key_in_the_url_opens_nothing_and_a_ticket_opens_its_stream_only(store: Store, server: str):
+    """Issue 24: keys in URLs end up in access logs. The stream takes a ticket instead: not
+    a key anywhere else, for its own screen only, and not after it expires."""
+    insert(store, messy(seed=8, sessions=8, polls=4))
+    for key in ("k-all", "k-yd"):
+        assert httpx.get(f"{server}/v1/stream?access_token={key}", timeout=10).status_code == 401
+    yingde = opened_with(server, "k-yd")
+    ticket = yingde.split("ticket=")[1]
+    assert httpx.get(f"{yingde}&county=fogang", timeout=10).status_code == 403  # its screen only
+    assert httpx.get(f"{yingde}&county=city", timeout=10).status_code == 403
+    for path in ("/v1/screen", "/v1/totals?county=yingde", "/v1/metrics"):  # a ticket is no key
+        assert httpx.get(f"{server}{path}", headers={"Authorization": f"Bearer {ticket}"}).status_code == 401, path
+        assert httpx.get(f"{server}{path}", params={"ticket": ticket}).status_code == 401, path
+    forged = ticket.replace("yingde.", "fogang.", 1)
+    tampered = ticket[:-2] + ("AA" if not ticket.endswith("AA") else "BB")
+    for bad in (forged, tampered, "", "x" * 201, "a.b.c.d", ticket + ".x"):
+        assert httpx.get(f"{server}/v1/stream", params={"ticket": bad}, timeout=10).status_code in (400, 401), bad
+    city = opened_with(server, "k-all")
+    with httpx.stream("GET", city, timeout=30) as response:
+        assert next(figures_events(response))["county"] is None
+    with httpx.stream("GET", opened_with(server, "k-all", county="yingde"), timeout=30) as response:
+        assert next(figures_events(response))["county"] == "yingde"
+
+
+def test_a_ticket_expires(store: Store):
+    app = create_app(Settings(api_keys="k-all:all", api_stream_ticket_seconds=5), store, registry=CollectorRegistry())
+    api = ApiServer(app, "127.0.0.1", free_port())
+    api.start()
+    try:
+        granted = httpx.post(f"{api.url}/v1/stream-tickets", headers={"Authorization": "Bearer k-all"}).json()
+        assert granted["expires_in"] == 5 and granted["county"] is None
+        assert granted["ticket"].split(".")[1] == "key-1"  # names the key by position, never the key
+        later = app.state.tickets
+        later._clock = lambda: time.time() + 6  # noqa: SLF001  (the server's clock, 6 s on)
+        expired = httpx.get(f"{api.url}/v1/stream", params={"ticket": granted["ticket"]}, timeout=10)
+        assert expired.status_code == 401 and "expired" in expired.json()["error"]
+    finally:
+        api.stop()
 
 
 def test_the_page_and_everything_it_loads_come_from_livefest(store: Store, server: str):

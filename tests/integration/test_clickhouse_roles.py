@@ -3,14 +3,20 @@ the reader (API, reports, Grafana) can read but not write or drop, and may tight
 query limits but never loosen them; the API, logged in as the reader, answers (its every
 query carries its own limits);
 the writer (aggregators) can insert, and its inserts feed the materialized views, but it
-cannot drop, alter, truncate or create; the admin (migrations) can do all; `default`
-reads nothing; a wrong password is refused. Passwords not set in the environment are
+cannot drop, alter, truncate or create; the admin (migrations) can do all; nobody can log
+in as `default` (over HTTP or the native protocol), so neither it nor the reader can close
+the listeners; a wrong password is refused. Passwords not set in the environment are
 generated into the data directory (mode 0600) and the command says so.
 
 The expectations are ClickHouse's own refusals (error codes), not livefest's code."""
 
+import base64
 import json
+import socket
 import stat
+import struct
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +35,7 @@ from services.api.main import create_app, read_limits
 from tests.integration.test_clickhouse_server import Server
 
 READONLY, SETTING_CONSTRAINT_VIOLATION, ACCESS_DENIED, AUTHENTICATION_FAILED = 164, 452, 497, 516
+USER_SESSION_LIMIT_EXCEEDED = 700
 ROW = ("INSERT INTO snapshots (session_id, observed_at, kafka_partition, kafka_offset, platform, room_id, county, "
        "special, status, viewers_online, viewers_total, orders, units_sold, gmv_fen, products_listed, categories, "
        "received_at) VALUES ('douyin:roles-1', '2021-10-23 02:00:00', 0, 1, 'douyin', 'r1', 'yingde', '', 'live', "
@@ -100,14 +107,72 @@ def test_the_reader_reads_only_and_the_writer_cannot_drop_or_alter(server: Serve
     assert admin.query("EXISTS TABLE snapshots").result_rows == [(1,)]
 
 
-def test_default_reads_nothing_and_wrong_passwords_are_refused(server: Server):
+def test_nobody_logs_in_as_default_and_only_the_admin_controls_the_listeners(server: Server):
+    """Issue 24: `curl -u default: --data-binary "SYSTEM STOP LISTEN HTTP"` closed the listeners.
+    `default` is the host's own in-process session, and that session is the only one it may
+    have: a login as `default` is refused before any statement runs, over HTTP and over the
+    native protocol; the reader lacks the privilege. The server keeps answering."""
     passwords = generated(server)
-    default = clickhouse_connect.get_client(host="127.0.0.1", port=server.http)  # `default`, no password
-    assert refused(default, "SELECT count() FROM livefest.snapshots") == ACCESS_DENIED
-    assert refused(default, "CREATE DATABASE intruders") == ACCESS_DENIED
+    for sql in ("SYSTEM STOP LISTEN HTTP", "SYSTEM STOP LISTEN TCP", "SYSTEM STOP LISTEN QUERIES ALL",
+                "SELECT count() FROM livefest.snapshots", "CREATE DATABASE intruders"):
+        for authorization in ("Basic " + base64.b64encode(b"default:").decode(), None):  # curl -u default:, or none
+            assert posted(server, sql, authorization) == USER_SESSION_LIMIT_EXCEEDED, (sql, authorization)
+    assert native_login(server.tcp, "default", "") == USER_SESSION_LIMIT_EXCEEDED
+    reader = client(server, "livefest_reader", passwords["reader"])
+    for sql in ("SYSTEM STOP LISTEN HTTP", "SYSTEM STOP LISTEN TCP", "SYSTEM STOP LISTEN QUERIES ALL"):
+        assert refused(reader, sql) in (READONLY, ACCESS_DENIED), sql
+    try:  # a user may kill its own queries only: the keep-alive (and with it the server) stays
+        reader.command("KILL QUERY WHERE query LIKE '%keepalive marker%' SYNC")
+    except DatabaseError as exc:
+        assert f"Code: {ACCESS_DENIED}" in str(exc)
+    with urllib.request.urlopen(f"{server.url}/ping", timeout=5) as ping:
+        assert ping.read() == b"Ok.\n"
+    admin = client(server, "livefest_admin", server.env["LIVEFEST_CLICKHOUSE_ADMIN_PASSWORD"])
+    assert admin.query("SELECT count() FROM system.processes WHERE query LIKE '%keepalive marker%'"
+                       " AND query NOT LIKE '%system.processes%'").result_rows == [(1,)]
     for user in ("livefest_admin", "livefest_writer", "livefest_reader"):
         with pytest.raises(DatabaseError, match=f"Code: {AUTHENTICATION_FAILED}"):
             client(server, user, passwords["reader"] + "-wrong")
+
+
+def posted(server: Server, sql: str, authorization: str | None) -> int:
+    """ClickHouse's error code for `sql` POSTed as curl would (0 when it succeeds)."""
+    headers = {"Authorization": authorization} if authorization else {}
+    request = urllib.request.Request(server.url, data=sql.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10):
+            return 0
+    except urllib.error.HTTPError as exc:
+        return int(exc.read().decode().split("Code: ")[1].split(".")[0])
+
+
+def native_login(port: int, user: str, password: str) -> int:
+    """ClickHouse's error code for a native-protocol Hello as `user` (0 when it is accepted):
+    the client's first packet, written by hand (no native client is installed)."""
+
+    def string(text: str) -> bytes:
+        data = text.encode()
+        return varint(len(data)) + data
+
+    hello = varint(0) + string("livefest-test") + varint(24) + varint(8) + varint(54449) + string("") \
+        + string(user) + string(password)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(hello)
+        answer = conn.recv(65536)
+    kind = answer[0]
+    if kind == 0:  # Hello: logged in
+        return 0
+    assert kind == 2, f"neither Hello nor Exception: {answer[:40]!r}"
+    return int(struct.unpack_from("<i", answer, 1)[0])
+
+
+def varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
 
 
 def test_the_reader_may_tighten_its_limits_but_never_loosen_them(server: Server):

@@ -35,7 +35,7 @@ def test_a_cluster_node_lists_every_shard_and_its_own_macros():
     assert rendered.findtext("remote_servers/festival/secret") == "s3"
 
 
-def test_local_users_have_passwords_and_default_may_only_start_the_listeners():
+def test_local_users_have_passwords_and_default_is_the_host_sessions_alone():
     from pydantic import SecretStr
 
     from kernel.chserver.users import local_users
@@ -50,6 +50,10 @@ def test_local_users_have_passwords_and_default_may_only_start_the_listeners():
     grants = [q.text for q in users["default"].find("grants")]
     assert grants == ["GRANT SYSTEM LISTEN ON *.*", "GRANT SELECT ON system.numbers"]
     assert [ip.text for ip in users["default"].find("networks")] == ["127.0.0.1", "::1"]
+    # The host's own session is default's only one: nobody else can log in as default.
+    host_profile = users["default"].findtext("profile")
+    assert host_profile != "default" and root.findtext(f"profiles/{host_profile}/max_sessions_for_user") == "1"
+    assert root.find("profiles/default/max_sessions_for_user") is None, "the other users' profile is unlimited"
     profile = root.find("profiles/livefest_reader")
     # readonly=2: reads only, and settings only within the constraints (limits tightened, never loosened).
     assert profile.findtext("readonly") == "2"

@@ -63,3 +63,39 @@ def test_an_unknown_format_is_refused():
         logs.dict_config("xml", logging.INFO, "x")
     with pytest.raises(ValueError):
         Settings(log_format="xml")
+
+
+ACCESS_LINE = '%s - "GET /v1/stream?county=yingde&access_token=sekret-yd-123&ticket=yingde.key-2.1.mac HTTP/1.1" 200'
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_no_line_carries_a_key_a_ticket_or_a_credential(fmt: str):
+    """Issue 24: uvicorn's access log printed `?access_token=<key>`. Every line of every
+    logger is redacted: query parameters that carry credentials, Authorization-style
+    headers, and the same in a traceback."""
+    lines = emit(fmt, (logging.INFO, ACCESS_LINE, {}),
+                 (logging.WARNING, "%s: GET https://open.example/x?app_key=AK1&sign=S1&access_token=T1&day=2021", {}),
+                 (logging.INFO, "%s: headers {'Authorization': 'Bearer bureau-key'} X-ClickHouse-Key: ch-pw", {}),
+                 (logging.INFO, "%s: Authorization: Basic ZGVmYXVsdDpwdw==", {}), exc=False)  # fmt: skip
+    text = "\n".join(lines)
+    for secret in ("sekret-yd-123", "yingde.key-2", "AK1", "S1", "T1", "bureau-key", "ch-pw", "ZGVmYXVsdDpwdw"):
+        assert secret not in text, (secret, text)
+    assert "county=yingde" in text and "day=2021" in text, "other parameters stay readable"
+    assert text.count("[redacted]") == 8
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_traceback_is_redacted_too(fmt: str):
+    stream = io.StringIO()
+    formatter = logs.dict_config(fmt, logging.INFO, "api")["formatters"]["livefest"]
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.config.DictConfigurator({}).configure_formatter(dict(formatter)))
+    log = logging.getLogger("test.traceback")
+    log.addHandler(handler)
+    try:
+        raise RuntimeError("GET https://open.example/token?client_secret=in-a-traceback failed")
+    except RuntimeError:
+        log.exception("polling failed")
+    finally:
+        log.removeHandler(handler)
+    assert "polling failed" in stream.getvalue() and "in-a-traceback" not in stream.getvalue()

@@ -1,9 +1,14 @@
-"""GET /v1/screen (the big screen's figures, once) and GET /v1/stream (the same, pushed as
-Server-Sent Events each time a batch is written).
+"""GET /v1/screen (the big screen's figures, once), GET /v1/stream (the same, pushed as
+Server-Sent Events each time a batch is written) and POST /v1/stream-tickets (what a
+browser opens the stream with).
 
 The city's screen for an `all` key (or an open API), a county's for its county-scoped key;
-`?county=C` asks for one county's screen (403 for another county's key). The stream also
-takes the key as `?access_token=`, since a browser's EventSource cannot send headers.
+`?county=C` asks for one county's screen (403 for another county's key). A browser's
+EventSource cannot send headers, and a key in a URL ends up in logs: the page asks for a
+short-lived ticket with its key and opens the stream with `?ticket=` (tickets.py). Streams
+are limited per key and in all (limits.py: 429 past either) and end after
+LIVEFEST_API_STREAM_MAX_SECONDS with a `renew` event, upon which the page reconnects with a
+fresh ticket; a stream whose client went away ends at once.
 
 Both read the API's answer cache (answers.py) under the same key: a screen's figures are
 computed once per write generation and scope, whether asked by GET /v1/screen or needed by
@@ -15,6 +20,7 @@ hot answers (the watched screens among them) are recomputed. They need the app's
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Hashable
 from functools import partial
 from typing import Annotated
@@ -27,9 +33,11 @@ from kernel.clickhouse import Store, StoreError, StoreUnavailable
 from kernel.settings import Settings
 from services.api import params, screen_figures
 from services.api.answers import Answers, answer, json_response
-from services.api.deps import AccessDep, SettingsDep, StoreDep, StreamAccessDep
+from services.api.deps import AccessDep, SettingsDep, StoreDep, StreamGrant, StreamGrantDep
 from services.api.generation import Generations
-from services.api.models import Screen, errors
+from services.api.limits import StreamSlots
+from services.api.models import Screen, StreamTicket, errors
+from services.api.tickets import Tickets
 
 router = APIRouter(prefix="/v1", tags=["screen"])
 log = logging.getLogger(__name__)
@@ -44,9 +52,13 @@ def screen_scope(access: AccessDep, county: County) -> str | None:
     return access.screen_of(county)
 
 
-def stream_scope(access: StreamAccessDep, county: County) -> str | None:
-    # A dependency, so that a refused key gets its 401/403 before the stream starts.
-    return access.screen_of(county)
+async def stream_slot(request: Request, grant: StreamGrantDep) -> AsyncIterator[StreamGrant]:
+    """One of the stream limits' slots for as long as the stream runs (released once the
+    response has ended). A dependency, so that a refused key or a full house gets its
+    401/403/429 before the stream starts."""
+    slots: StreamSlots = request.app.state.stream_slots
+    with slots.hold(grant.holder):
+        yield grant
 
 
 def screen_key(scope: str | None) -> Hashable:
@@ -67,14 +79,32 @@ async def get_screen(
     return json_response(await answer(request, screen_key(scope), partial(screen_json, store, settings, scope)))
 
 
-@router.get("/stream", response_class=EventSourceResponse, responses=errors(400, 401, 403))
+@router.post("/stream-tickets", response_model=StreamTicket, responses=errors(400, 401, 403))
+async def stream_ticket(
+    request: Request, response: Response, settings: SettingsDep, scope: Annotated[str | None, Depends(screen_scope)],
+    access: AccessDep,
+) -> StreamTicket:
+    """A ticket that opens GET /v1/stream?ticket=… for this key's screen (or `?county=`'s)
+    within `expires_in` seconds: a browser's EventSource cannot send the key in a header,
+    and a key in a URL would end up in logs. Opens nothing else."""
+    tickets: Tickets = request.app.state.tickets
+    response.headers["Cache-Control"] = "no-store"
+    return StreamTicket(ticket=tickets.issue(scope, access.holder), expires_in=settings.api_stream_ticket_seconds,
+                        county=scope)  # fmt: skip
+
+
+@router.get("/stream", response_class=EventSourceResponse, responses=errors(400, 401, 403, 429))
 async def stream(
-    request: Request, scope: Annotated[str | None, Depends(stream_scope)]
+    request: Request, grant: Annotated[StreamGrant, Depends(stream_slot)]
 ) -> AsyncIterator[ServerSentEvent]:
     """text/event-stream: a `figures` event (a Screen as JSON, as GET /v1/screen answers)
     at once, then after every write; a `problem` event while the store fails (the figures
     follow once it is back); keep-alive comments when quiet. Ends when the client goes
-    away or the API stops (EventSource then reconnects by itself)."""
+    away or the API stops (EventSource then reconnects by itself), and after
+    LIVEFEST_API_STREAM_MAX_SECONDS with a `renew` event (reconnect with a fresh ticket).
+    Authorization: a bearer key, or `?ticket=` from POST /v1/stream-tickets."""
+    scope = grant.screen
+    ends = time.monotonic() + request.app.state.settings.api_stream_max_seconds
     generations: Generations = request.app.state.generations
     answers: Answers = request.app.state.answers
     closing: threading.Event = request.app.state.closing
@@ -89,6 +119,9 @@ async def stream(
             changed = await generations.wait_for_change(shown, timeout_s=CHECK_S)
             if closing.is_set():
                 return  # the API is stopping: the browser reconnects by itself (RETRY_MS)
+            if time.monotonic() >= ends:
+                yield _renew()  # this stream has lasted long enough: a fresh ticket opens the next
+                return
             if generations.problem is not None:
                 if not failing:
                     yield _problem()
@@ -110,6 +143,10 @@ async def stream(
             yield ServerSentEvent(event="figures", raw_data=body.decode())
     finally:  # the screen went away (FastAPI cancels the stream) or the API stops
         connected.dec()
+
+
+def _renew() -> ServerSentEvent:
+    return ServerSentEvent(event="renew", data={"reason": "this stream reached its longest time; reconnect"})
 
 
 def _problem() -> ServerSentEvent:

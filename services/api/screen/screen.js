@@ -1,7 +1,8 @@
 // The big screen: draws each figures event of /v1/stream. Opened as
 //   /screen                    the city's screen (or a county key's own county)
 //   /screen?county=yingde      one county's screen
-//   /screen#key=K              with an API key (the fragment never leaves the browser)
+//   /screen#key=K              with an API key (the fragment never leaves the browser; the
+//                              key goes in a header, to get a short-lived stream ticket)
 
 import { createCharts, showCounties, showCurve } from './charts.js';
 import { connect } from './link.js';
@@ -16,16 +17,17 @@ const $ = (selector) => document.querySelector(selector);
 // longer than the server's stale_after_s are marked stale.
 const watch = { asOf: undefined, movedAt: 0, staleAfterMs: 60000, link: 'connecting', updates: 0 };
 
-function streamUrl() {
-  const query = new URLSearchParams();
-  if (county) query.set('county', county);
-  if (key) query.set('access_token', key);
-  return `/v1/stream?${query}`;
+function ticket() {
+  const query = county ? `?county=${encodeURIComponent(county)}` : '';
+  return fetch(`/v1/stream-tickets${query}`, {
+    method: 'POST',
+    headers: key ? { Authorization: `Bearer ${key}` } : {},
+    cache: 'no-store',
+  });
 }
 
-function probe() {
-  const query = county ? `?county=${encodeURIComponent(county)}` : '';
-  return fetch(`/v1/screen${query}`, { headers: key ? { Authorization: `Bearer ${key}` } : {} });
+function streamUrl(opened) {
+  return `/v1/stream?${new URLSearchParams({ ticket: opened })}`;
 }
 
 function setAmount(element, fen) {
@@ -134,8 +136,8 @@ function onFigures(charts, text) {
 function start() {
   const charts = createCharts($('#county-chart'), $('#curve-chart'));
   connect({
-    url: streamUrl(),
-    probe,
+    ticket,
+    streamUrl,
     onFigures: (text) => onFigures(charts, text),
     onState: (state) => {
       // 'open' only says the stream is back: 'live' waits for its first figures.
