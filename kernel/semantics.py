@@ -22,8 +22,9 @@ append time and its position (partition, offset). Two rules of amendment 1.1 nee
   county's report never counts.
 
 Callers that only have snapshots may pass them bare: a bare snapshot is taken as appended
-at its own `observed_at`, at offset = its index in the sequence (partition 0), so the
-watermark is the greatest `observed_at` and duplicates are delivered in sequence order.
+at its own `observed_at` (rounded up to the broker's millisecond), at offset = its index in
+the sequence (partition 0), so the watermark is the greatest `observed_at` and duplicates
+are delivered in sequence order.
 
 **Refunds** (`refund_fen`, 退款金额) are a counter like `gmv_fen`, but optional: a session's
 refund is its newest counting snapshot's `refund_fen`, *known* only when that snapshot
@@ -73,7 +74,13 @@ Item = Snapshot | Record
 
 def as_records(items: Iterable[Item]) -> list[Record]:
     """Records as given; a bare snapshot appended at its observed_at, at offset = its index."""
-    return [i if isinstance(i, Record) else Record(i, i.observed_at, 0, n) for n, i in enumerate(items)]
+    return [i if isinstance(i, Record) else Record(i, broker_time(i.observed_at), 0, n) for n, i in enumerate(items)]
+
+
+def broker_time(instant: datetime) -> datetime:
+    """`instant` rounded up to the millisecond: the broker's clock (and the store) count
+    milliseconds, and rounding up keeps `min(observed_at, appended_at)` = observed_at."""
+    return instant + timedelta(microseconds=-instant.microsecond % 1000)
 
 
 def lane(snapshot: Snapshot) -> str:

@@ -4,25 +4,24 @@ partial while it runs, and rows written meanwhile are all counted afterwards."""
 
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from kernel.clickhouse import Store
 from livefest.rebuild import derived_tables, rebuild
-from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
+from services.aggregator.rows import SNAPSHOT_COLUMNS
 from tests.cluster.conftest import plain_store
 from tests.engine.test_report import insert_readings
 from tests.support.checks import assert_api_matches
 from tests.support.cluster import LocalCluster
 from tests.support.hashtag_scenario import messy_readings
-from tests.support.scenario import Scenario, messy
+from tests.support.scenario import Scenario, messy, stored_rows
 from tests.support.specials_truth import expected_specials
 
 
 def rows_of(scenario: Scenario, first_offset: int = 0) -> list[tuple[Any, ...]]:
-    return [snapshot_row(s, 0, first_offset + i, datetime.now(UTC)) for i, s in enumerate(scenario.snapshots)]
+    return stored_rows(scenario.snapshots, first_offset=first_offset)
 
 
 def test_rebuild_repairs_every_shards_derived_tables(cluster: LocalCluster, store: Store, client: TestClient):

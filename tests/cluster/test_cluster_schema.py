@@ -3,7 +3,6 @@ never to one node only; a node that is down stops them before anything changes; 
 single-server command refuses a cluster's database; a reader refuses while any node lacks
 a migration, and applies none; a later migration's backfill fills every shard."""
 
-from datetime import UTC, datetime
 
 import pytest
 from pydantic import SecretStr
@@ -16,10 +15,10 @@ from kernel.layout import Layout, LayoutMismatch, check
 from kernel.migrate import available, migrate
 from kernel.store_access import NoData, check_schema, open_for_reading
 from kernel.store_target import Kind, StoreTarget
-from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
+from services.aggregator.rows import SNAPSHOT_COLUMNS
 from tests.cluster.conftest import node_store, plain_store
 from tests.support.cluster import ADMIN, NAME, PASSWORDS, LocalCluster
-from tests.support.scenario import messy
+from tests.support.scenario import messy, stored_rows
 
 LOCAL_TABLES = {"snapshots_local", "session_newest_local", "session_closings_local", "topic_stats_local",
                 "topic_state_local", "settled_sessions_local"}
@@ -88,7 +87,7 @@ def test_a_later_migrations_backfill_fills_every_shard(
     monkeypatch.setattr("kernel.cluster_migrate.available", lambda: available()[:6])
     migrate_cluster(connected, new_cluster_replicated=False)
     scenario = messy(seed=5, sessions=20, polls=12)
-    rows = [snapshot_row(s, 0, offset, datetime.now(UTC)) for offset, s in enumerate(scenario.snapshots)]
+    rows = stored_rows(scenario.snapshots)
     connected.insert("snapshots", rows, SNAPSHOT_COLUMNS)
     monkeypatch.undo()
     applied = migrate(connected)

@@ -11,9 +11,9 @@ import pytest
 
 from kernel import semantics
 from kernel.clickhouse import Store
-from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
+from services.aggregator.rows import SNAPSHOT_COLUMNS
 from services.api import queries
-from tests.support.scenario import snapshot
+from tests.support.scenario import snapshot, stored_rows
 
 pytestmark = pytest.mark.engine
 
@@ -37,7 +37,7 @@ def day_of_sessions(day: datetime, tag: str):  # type: ignore[no-untyped-def]
 
 
 def insert(store: Store, snapshots) -> None:  # type: ignore[no-untyped-def]
-    rows = [snapshot_row(s, 0, i, datetime.now(UTC)) for i, s in enumerate(snapshots)]
+    rows = stored_rows(snapshots)
     for i in range(0, len(rows), 2000):
         store.insert("snapshots", rows[i : i + 2000], SNAPSHOT_COLUMNS)
 
@@ -54,7 +54,7 @@ def cost_and_answer(store: Store, history_days: int) -> tuple[dict[str, int], di
     # Rows are read by whole granules of whole parts: with merges stopped, the parts are
     # what the inserts made (one a day, as an aggregator writing all along would leave
     # them before merging), so the count is deterministic.
-    for table in ("snapshots", "session_newest", "session_closings"):
+    for table in ("snapshots", "lane_newest", "lane_closings", "session_claims"):
         store.command(f"SYSTEM STOP MERGES {store.database}.{table}")
     snapshots = []
     for back in range(history_days, -1, -1):
@@ -89,7 +89,7 @@ def test_one_day_costs_the_same_with_1_and_60_days_of_history(store: Store, tmp_
     long_cost, long_answer = cost_and_answer(store, 60)
     assert long_answer == short_answer
     # Not one more minute closing read. Counters look up the range's sessions in
-    # session_newest (one row per session ever, ordered by session_id), whose parts are
+    # lane_newest (one row per session ever, ordered by session_id), whose parts are
     # read whole when they hold any of them: that index, 4 rows a day here against 360
     # closings, is all that grows.
     extra_sessions = 59 * SESSIONS_PER_DAY
