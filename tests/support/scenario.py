@@ -69,7 +69,8 @@ def messy(seed: int = 1, sessions: int = 24, polls: int = 40) -> Scenario:
     """Sessions over ~25 minutes across midnight, with duplicates (exact copies, and copies
     with different figures that supersede the first delivery), shuffled order, late
     snapshots (beyond the 10-minute bound too), downward corrections, ended and stale
-    sessions, and malformed messages."""
+    sessions, and malformed messages. Every third session reports refunds (refund_fen, contract
+    1.1), and every sixth of those stops reporting them in its last reading (unknown again)."""
     rng = random.Random(seed)
     ordered: list[Snapshot] = []
     for n in range(sessions):
@@ -88,7 +89,10 @@ def messy(seed: int = 1, sessions: int = 24, polls: int = 40) -> Scenario:
                 counters["gmv_fen"] = max(0, counters["gmv_fen"] - rng.randint(1, 300_000))
                 counters["orders"] = max(0, counters["orders"] - rng.randint(1, 5))
             ended = n % 4 == 0 and i == length - 1
+            # No draw from rng: the other figures stay what each seed always gave.
+            refunds = n % 3 == 1 and not (n % 6 == 4 and i == length - 1)
             ordered.append(snapshot(
+                refund_fen=counters["gmv_fen"] // 40 + 7 * i if refunds else None,
                 platform=platform, session_id=sid, room_id=f"room-{n}", county=county, special=special,
                 observed_at=begin + timedelta(seconds=30 * i + rng.randint(0, 999) / 1000),
                 status="ended" if ended else "live",
