@@ -175,7 +175,8 @@ def test_reconciliation_sheet():
 
 def test_gmv_says_it_is_gross_and_refunds_say_unknown_is_empty():
     columns = {c.key: c for c in report().table("by_county").columns}
-    assert (columns["gmv_yuan"].zh, columns["gmv_yuan"].en) == ("成交金额（元，含退款）", "GMV, gross of refunds (yuan)")
+    gmv = columns["gmv_yuan"]
+    assert (gmv.zh, gmv.en) == ("成交金额（元，含退款）", "GMV, gross of refunds (yuan)")
     assert (columns["refund_yuan"].zh, columns["refund_yuan"].kind) == ("退款金额（元）", "fen")
 
 
@@ -185,8 +186,8 @@ def test_every_table_names_its_columns():
     assert keys["by_day"] == ["day", "sessions", "viewers_total", "units_sold", "orders", "gmv_yuan",
                               "refund_yuan", "settled_sessions"]
     assert keys["top_sessions"] == ["rank", "session_id", "room_id", "county", "platform", "special", "gmv_yuan",
-                                    "refund_yuan", "orders", "units_sold", "viewers_total", "peak_viewers_online", "products",
-                                    "categories", "settled"]
+                                    "refund_yuan", "orders", "units_sold", "viewers_total", "peak_viewers_online",
+                                    "products", "categories", "settled"]
     assert keys["reconciliation"] == ["session_id", "platform", "outcome", "metrics", "gmv_live_yuan",
                                       "gmv_settled_yuan", "gmv_delta_yuan", "orders_live", "orders_settled",
                                       "units_live", "units_settled", "tolerance_yuan", "source"]
