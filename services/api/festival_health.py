@@ -84,7 +84,8 @@ class FestivalHealthCollector(Collector):
             ),
             "watermark": GaugeMetricFamily(
                 "livefest_festival_watermark_seconds",
-                "Greatest observed_at stored in ClickHouse (unix seconds, event time).",
+                "The watermark: greatest min(observed_at, broker append time) stored in ClickHouse "
+                "(unix seconds, event time).",
             ),
         }
 
