@@ -1,5 +1,6 @@
 """`livefest import FILE`: publish a county report (schemas/county_reports/) from the
-command line, with the same checks as `POST /v1/imports`: all rows or none."""
+command line, with the same checks as `POST /v1/imports`: all rows or none, and none of a
+session that belongs elsewhere (livefest/import_door.py)."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from kernel.settings import get_settings
               help="Refuse rows of any other county (what a county-scoped API key may upload).")
 def import_report(file: Path, only: str | None) -> None:
     """Publish a county report (CSV or .xlsx) as snapshots, once every row is valid."""
+    from livefest import import_door
     from services.ingest import county
 
     settings = get_settings()
@@ -23,6 +25,11 @@ def import_report(file: Path, only: str | None) -> None:
     except county.ReportError as exc:
         raise click.ClickException(f"{file}: {exc}") from None
     problems = county.foreign_rows(report, only) or report.problems
+    if not problems:  # rows adding to a session that belongs elsewhere (contract 1.1)
+        store = import_door.owners_store(settings)
+        if store is None:  # the embedded engine is held by a single-process `livefest up`: its API checks
+            return import_door.upload_through_api(settings, file, only)
+        problems = county.check_owners(store, report)
     if problems:
         for problem in problems:
             click.echo(f"{file}: {problem}", err=True)

@@ -3,8 +3,10 @@ county report (schemas/county_reports/README.md), the file itself as the request
 (CSV or .xlsx).
 
 All or nothing: a county-scoped key may only report its own county (403 listing the other
-counties' rows); any bad row gets 422 listing every row's problems; only a clean file is
-published, and the answer is 200 once Kafka acknowledged every snapshot. Uploading the
+counties' rows); any bad row gets 422 listing every row's problems, a row adding to a
+session that belongs elsewhere (an adapter feeds it, or another county reported it first:
+contract 1.1) among them; only a clean file is published, and the answer is 200 once Kafka
+acknowledged every snapshot. Uploading the
 same file again, or a corrected one, replaces figures (identity `(session_id, 数据时间)`),
 it never adds to them.
 """
@@ -16,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from services.api.deps import AccessDep, SettingsDep
+from services.api.deps import AccessDep, SettingsDep, StoreDep
 
 # Declared exception to the layers: the county-report format and its publisher belong to
 # ingest (how figures enter livefest); the API is one of its two front doors.
@@ -36,7 +38,7 @@ BODY = {"requestBody": {"required": True, "content": {
     responses={403: {"description": "rows of another county"}, 422: {"description": "rows with problems"}},
     openapi_extra=BODY,
 )
-async def post_import(request: Request, access: AccessDep, settings: SettingsDep) -> JSONResponse:
+async def post_import(request: Request, access: AccessDep, settings: SettingsDep, store: StoreDep) -> JSONResponse:
     data = await _body(request)
     if isinstance(data, JSONResponse):
         return data
@@ -49,10 +51,11 @@ async def post_import(request: Request, access: AccessDep, settings: SettingsDep
     if foreign:
         counted("forbidden").inc(len(report.rows))
         return _error(403, f"this key reports county {access.reports_for!r} only; nothing was applied", foreign)
-    if report.problems:
+    problems = sorted(report.problems + await run_in_threadpool(county.check_owners, store, report),
+                      key=lambda p: p.row)
+    if problems:
         counted("invalid").inc(len(report.rows))
-        return _error(422, f"{len({p.row for p in report.problems})} row(s) have problems; nothing was applied",
-                      report.problems)
+        return _error(422, f"{len({p.row for p in problems})} row(s) have problems; nothing was applied", problems)
     try:
         published = await run_in_threadpool(
             county.publish, report.snapshots, settings.kafka_access, settings.snapshot_topic

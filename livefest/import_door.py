@@ -1,0 +1,60 @@
+"""What `livefest import` needs to refuse rows whose session belongs elsewhere (contract 1.1)
+before it publishes anything: the store's owners of the report's sessions.
+
+It reads them from the store the environment means, as `livefest status` does. When that
+is the embedded engine and a single-process `livefest up` holds it (one process at a time),
+the report goes through that process's API instead (`POST /v1/imports`, which makes the
+same checks) with a local key of the right scope. Without any store to ask, nothing is
+published: the check cannot be skipped.
+"""
+
+from pathlib import Path
+
+import click
+import httpx
+
+from kernel.clickhouse import Store, StoreError, StoreUnavailable
+from kernel.settings import Settings
+from kernel.store_access import NoData, open_for_reading
+from kernel.store_target import resolve
+
+CONTENT_TYPES = {".csv": "text/csv", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def owners_store(settings: Settings) -> Store | None:
+    """The store to read owners from; None when the embedded engine is held by another process."""
+    target = resolve(settings)
+    try:
+        return open_for_reading(target, need_snapshots=False)
+    except NoData as exc:
+        raise click.ClickException(f"cannot check which sessions belong elsewhere: {exc}; nothing was published") \
+            from None
+    except (StoreUnavailable, StoreError) as exc:
+        if target.embedded:
+            return None
+        raise click.ClickException(f"cannot check which sessions belong elsewhere: {target.describe()} is "
+                                   f"unavailable ({exc}); nothing was published") from None
+
+
+def upload_through_api(settings: Settings, file: Path, only: str | None) -> None:
+    """POST the file to the running API (its answer printed; ClickException when refused)."""
+    url = f"http://{settings.api_host}:{settings.api_port}/v1/imports"
+    keys = settings.api_key_set
+    key = (keys.first_with_scope(only) if only else None) or keys.first_with_scope("all")
+    headers = {"Content-Type": CONTENT_TYPES.get(file.suffix.lower(), "application/octet-stream")}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    try:
+        response = httpx.post(url, content=file.read_bytes(), headers=headers, timeout=60)
+    except httpx.HTTPError as exc:
+        raise click.ClickException(
+            f"the embedded ClickHouse engine is in use by another process and its API at {url} does not answer "
+            f"({exc}); is `livefest up` running? Nothing was published") from None
+    body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+    if response.status_code != 200:
+        for problem in body.get("problems", []):
+            where = f"row {problem['row']}" + (f", {problem['column']}" if problem.get("column") else "")
+            click.echo(f"{file}: {where}: {problem['value']!r} {problem['problem']}", err=True)
+        raise click.ClickException(f"{file}: {body.get('error', response.text[:300])} (through the API at {url})")
+    click.echo(f"{file}: published {body['published']} snapshot(s) of {len(body['sessions'])} session(s) "
+               f"through the API at {url}")
