@@ -20,6 +20,11 @@ append time and its position (partition, offset). Two rules of amendment 1.1 nee
   live-ness, peaks, shelf, categories, series, `as_of`) comes from them alone. An
   adapter's snapshots therefore stand wherever they arrive in the log, and a foreign
   county's report never counts.
+- **Duplicates** (one identity delivered more than once, in the owner lane): the copy with
+  the greatest Kafka offset wins, i.e. the one delivered last within its partition. This is
+  the copy the raw store keeps (ReplacingMergeTree(kafka_offset)), so every rebuild from it
+  agrees; only copies of one identity in two partitions (a topic grown mid-festival) could
+  be ordered otherwise than by append time, and there offsets decide, as they always have.
 
 Callers that only have snapshots may pass them bare: a bare snapshot is taken as appended
 at its own `observed_at` (rounded up to the broker's millisecond), at offset = its index in
@@ -104,13 +109,14 @@ def owners(items: Iterable[Item]) -> dict[str, str]:
 
 
 def counting(items: Iterable[Item], as_of: datetime | None = None) -> dict[str, list[Snapshot]]:
-    """Each session's counting snapshots, every delivery, in log order; with `as_of`, only
-    those observed at or before it (ownership is still decided by the whole log). Sessions
-    without any are left out: they do not exist for readers."""
+    """Each session's counting snapshots, every delivery, by offset (so that `distinct` keeps
+    the winning copy of each identity); with `as_of`, only those observed at or before it
+    (ownership is still decided by the whole log). Sessions without any are left out: they
+    do not exist for readers."""
     result: dict[str, list[Snapshot]] = {}
     for sid, group in _by_session(as_records(items)).items():
         owner = owner_lane(group)
-        kept = [r.snapshot for r in sorted(group, key=lambda r: r.position)
+        kept = [r.snapshot for r in sorted(group, key=lambda r: (r.offset, r.position))
                 if lane(r.snapshot) == owner and (as_of is None or r.snapshot.observed_at <= as_of)]
         if kept:
             result[sid] = kept

@@ -17,6 +17,9 @@
 --     (session, lane) as `mark` in lane_newest.
 --   * refund_fen (退款金额) is an optional counter: Nullable, carried in the newest snapshot and
 --     the minute closings like gmv_fen (which is gross).
+-- Copies of one identity in one lane still resolve as before, by (observed_at, kafka_offset):
+-- the copy the raw table keeps (ReplacingMergeTree(kafka_offset)), so a rebuild from it gives
+-- the same newest snapshots.
 -- The raw table gains its columns in place. Rows stored before this migration have no record
 -- of their source (every one counts as an adapter's: lane '') nor of their append time:
 -- `appended_at` defaults to `received_at`, the aggregator's clock when it read the record,
@@ -69,7 +72,7 @@ CREATE TABLE IF NOT EXISTS lane_newest
                           Tuple(room_id String, county String, platform String, special String, status String,
                                 viewers_online UInt64, viewers_total UInt64, orders UInt64, units_sold UInt64,
                                 gmv_fen UInt64, products_listed UInt64, refund_fen Nullable(UInt64)),
-                          Tuple(DateTime64(6, 'UTC'), DateTime64(3, 'UTC'), UInt32, UInt64)),
+                          Tuple(DateTime64(6, 'UTC'), UInt64)),
     observed_at       SimpleAggregateFunction(max, DateTime64(6, 'UTC')),
     first_observed_at SimpleAggregateFunction(min, DateTime64(6, 'UTC')),
     mark              SimpleAggregateFunction(max, DateTime64(6, 'UTC'))
@@ -85,7 +88,7 @@ SELECT
         CAST((s.room_id, toString(s.county), toString(s.platform), toString(s.special), toString(s.status),
               s.viewers_online, s.viewers_total, s.orders, s.units_sold, s.gmv_fen, s.products_listed, s.refund_fen),
              'Tuple(room_id String, county String, platform String, special String, status String, viewers_online UInt64, viewers_total UInt64, orders UInt64, units_sold UInt64, gmv_fen UInt64, products_listed UInt64, refund_fen Nullable(UInt64))'),
-        (s.observed_at, s.appended_at, s.kafka_partition, s.kafka_offset)) AS newest,
+        (s.observed_at, s.kafka_offset)) AS newest,
     max(s.observed_at)                                                     AS observed_at,
     min(s.observed_at)                                                     AS first_observed_at,
     max(least(s.observed_at, s.appended_at))                               AS mark
@@ -101,7 +104,7 @@ CREATE TABLE IF NOT EXISTS lane_closings
                    Tuple(observed_at DateTime64(6, 'UTC'), status String, viewers_online UInt64,
                          viewers_total UInt64, orders UInt64, units_sold UInt64, gmv_fen UInt64,
                          refund_fen Nullable(UInt64)),
-                   Tuple(DateTime64(6, 'UTC'), DateTime64(3, 'UTC'), UInt32, UInt64))
+                   Tuple(DateTime64(6, 'UTC'), UInt64))
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(minute)
@@ -116,7 +119,7 @@ SELECT
         CAST((s.observed_at, toString(s.status), s.viewers_online, s.viewers_total, s.orders, s.units_sold, s.gmv_fen,
               s.refund_fen),
              'Tuple(observed_at DateTime64(6, \'UTC\'), status String, viewers_online UInt64, viewers_total UInt64, orders UInt64, units_sold UInt64, gmv_fen UInt64, refund_fen Nullable(UInt64))'),
-        (s.observed_at, s.appended_at, s.kafka_partition, s.kafka_offset)) AS closing
+        (s.observed_at, s.kafka_offset)) AS closing
 FROM snapshots AS s
 GROUP BY minute, s.session_id, s.lane;
 
@@ -136,7 +139,7 @@ SELECT
         CAST((s.room_id, toString(s.county), toString(s.platform), toString(s.special), toString(s.status),
               s.viewers_online, s.viewers_total, s.orders, s.units_sold, s.gmv_fen, s.products_listed, s.refund_fen),
              'Tuple(room_id String, county String, platform String, special String, status String, viewers_online UInt64, viewers_total UInt64, orders UInt64, units_sold UInt64, gmv_fen UInt64, products_listed UInt64, refund_fen Nullable(UInt64))'),
-        (s.observed_at, s.appended_at, s.kafka_partition, s.kafka_offset)) AS newest,
+        (s.observed_at, s.kafka_offset)) AS newest,
     max(s.observed_at)                                                     AS observed_at,
     min(s.observed_at)                                                     AS first_observed_at,
     max(least(s.observed_at, s.appended_at))                               AS mark
@@ -152,7 +155,7 @@ SELECT
         CAST((s.observed_at, toString(s.status), s.viewers_online, s.viewers_total, s.orders, s.units_sold, s.gmv_fen,
               s.refund_fen),
              'Tuple(observed_at DateTime64(6, \'UTC\'), status String, viewers_online UInt64, viewers_total UInt64, orders UInt64, units_sold UInt64, gmv_fen UInt64, refund_fen Nullable(UInt64))'),
-        (s.observed_at, s.appended_at, s.kafka_partition, s.kafka_offset)) AS closing
+        (s.observed_at, s.kafka_offset)) AS closing
 FROM snapshots AS s
 GROUP BY minute, s.session_id, s.lane;
 

@@ -67,7 +67,7 @@ SPECIAL_READS = """
 """
 
 # --- as of an event time T: recomputed from the raw snapshots with observed_at <= T ---------
-# The same newest-by-(observed_at, log position) rule as lane_newest (migration 0008), but
+# The same newest-by-(observed_at, kafka_offset) rule as lane_newest (migration 0008), but
 # over the raw store, so the answer is what the figures were when the watermark stood at T.
 # Owners are those the whole log decides (session_owner), as for every other figure, so
 # that as_of agrees with the time series. One argMax over a tuple: a Nullable argument on
@@ -107,7 +107,7 @@ _SESSIONS_AS_OF = f"""
                 session_id,
                 argMax((toString(county), toString(platform), toString(special), toString(status), viewers_online,
                         viewers_total, orders, units_sold, gmv_fen, refund_fen),
-                       (observed_at, appended_at, kafka_partition, kafka_offset)) AS n,
+                       (observed_at, kafka_offset)) AS n,
                 max(observed_at) AS t_max
             FROM snapshots
             WHERE {_AS_OF} AND {_OWNED}
