@@ -64,7 +64,7 @@ def test_a_superseded_copy_counts_nowhere_before_and_after_every_shards_merges(
         if merged:
             for node in range(2):
                 local = plain_store(cluster, store.database, node)
-                for table in ("snapshots_local", "session_newest_local", "session_closings_local"):
+                for table in ("snapshots_local", "lane_newest_local", "lane_closings_local", "session_claims_local"):
                     local.command(f"OPTIMIZE TABLE {table} FINAL")
         session = _ok(client, "/v1/sessions/douyin:s1")
         assert (session["peak_viewers_online"], session["products_listed_max"], session["categories"]) == (

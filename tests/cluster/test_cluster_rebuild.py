@@ -30,13 +30,14 @@ def test_rebuild_repairs_every_shards_derived_tables(cluster: LocalCluster, stor
     store.insert("snapshots", rows_of(scenario), SNAPSHOT_COLUMNS)
     insert_readings(store, readings)
     # Lost derived rows on both shards (e.g. views that missed inserts).
-    plain_store(cluster, store.database, 1).command("TRUNCATE TABLE session_newest_local")
-    plain_store(cluster, store.database, 0).command("TRUNCATE TABLE session_closings_local")
+    plain_store(cluster, store.database, 1).command("TRUNCATE TABLE lane_newest_local")
+    plain_store(cluster, store.database, 0).command("TRUNCATE TABLE lane_closings_local")
     plain_store(cluster, store.database, 0).command("TRUNCATE TABLE topic_state_local")
 
     rebuilt = rebuild(store)
 
-    assert {t.target for t in rebuilt} == {"session_newest_local", "session_closings_local", "topic_state_local"}
+    assert {t.target for t in rebuilt} == {"lane_newest_local", "lane_closings_local", "session_claims_local",
+                                           "topic_state_local"}
     assert_api_matches(lambda path: _ok(client, path), scenario)
     assert _ok(client, "/v1/specials") == expected_specials(scenario, readings)
     for node in range(2):

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from kernel import semantics
 from kernel.clickhouse import Store
+from kernel.migrate import available, migrate
 from kernel.semantics import Record
 from kernel.timeutil import rfc3339
 from livefest.rebuild import rebuild
@@ -20,7 +21,7 @@ from services.aggregator.rows import SNAPSHOT_COLUMNS
 from tests.engine.conftest import api_client
 from tests.support.checks import assert_api_matches
 from tests.support.ownership_scenario import mixed
-from tests.support.scenario import START, Scenario, expected_totals, snapshot, stored_rows
+from tests.support.scenario import START, Scenario, expected_totals, messy, snapshot, stored_rows
 
 pytestmark = pytest.mark.engine
 
@@ -208,3 +209,24 @@ def test_the_upload_door_refuses_rows_of_a_session_owned_elsewhere(store: Store)
         assert "belongs elsewhere" in problem["problem"] and "qingcheng" not in response.text
         assert "清城" not in response.text and "5000000" not in response.text and "50000" not in response.text
     assert _ok(client, "/v1/totals?county=yingde", YD)["sessions"] == 0
+
+
+def test_migrating_a_store_that_holds_snapshots_keeps_every_figure(store: Store, monkeypatch: pytest.MonkeyPatch):
+    """0008 on a database written before it: every stored row counts as an adapter's, appended
+    when it was received, and the API answers the contract's figures as before."""
+    older = store.in_database(f"{store.database}_before_0008")
+    store.command(f"DROP DATABASE IF EXISTS {older.database}")
+    store.command(f"CREATE DATABASE {older.database}")
+    try:
+        monkeypatch.setattr("kernel.migrate.available", lambda: available()[:7])
+        migrate(older)
+        # Before 0008 no row held refunds.
+        scenario = Scenario([s.model_copy(update={"refund_fen": None}) for s in messy(51, 12, 16).snapshots])
+        columns = SNAPSHOT_COLUMNS[: SNAPSHOT_COLUMNS.index("appended_at")]
+        older.insert("snapshots", [row[: len(columns)] for row in stored_rows(scenario.snapshots)], columns)
+        monkeypatch.undo()
+        assert [m.version for m in migrate(older)] == [8]
+        assert set(owners_in_store(older).values()) == {""}
+        assert_api_matches(lambda path: _ok(api_client(older), path), scenario)
+    finally:
+        store.command(f"DROP DATABASE IF EXISTS {older.database}")
