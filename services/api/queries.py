@@ -151,10 +151,10 @@ _IN_RANGE = "minute >= toDateTime({start_s:Int64}, 'UTC') AND minute < toDateTim
 _REPORTED_IN_RANGE = f"SELECT session_id FROM lane_closings WHERE {_IN_RANGE} AND lane != ''"
 _OWNED_IN_RANGE = _owned_among(_REPORTED_IN_RANGE)
 
-# Sessions with an owned closing in [start_s, end_s), of one county or all (county = that of
-# the session's newest counting snapshot, as in /v1/totals).
+# Sessions with an owned closing in [start_s, end_s), with that owner lane, of one county or
+# all (county = that of the session's newest counting snapshot, as in /v1/totals).
 _ACTIVE = f"""
-    SELECT session_id FROM lane_closings
+    SELECT DISTINCT session_id, lane FROM lane_closings
     WHERE {_IN_RANGE}
       AND {_OWNED_IN_RANGE}
       AND ({{county:Nullable(String)}} IS NULL
@@ -187,8 +187,8 @@ COUNTER_SERIES = f"""
                   SELECT least(toDateTime({{start_s:Int64}}, 'UTC'),
                                toDateTime(toStartOfMinute(ifNull(min(toNullable(first_observed_at)),
                                                                  toDateTime64({{start_s:Int64}}, 6, 'UTC')))))
-                  FROM lane_newest WHERE session_id IN active AND {_OWNED_IN_RANGE})
-              AND session_id IN active AND {_OWNED_IN_RANGE}
+                  FROM lane_newest WHERE (session_id, lane) IN active)
+              AND (session_id, lane) IN active
             GROUP BY session_id, minute
         )
     )
