@@ -26,6 +26,7 @@ def _owned_among(sessions: str) -> str:
     owners = f"SELECT session_id, lane FROM session_owner WHERE session_id IN ({sessions})"
     return f"(lane = '' OR (session_id, lane) IN ({owners}))"
 
+
 # Sessions with their live-ness at the watermark, filtered by county / platform / special.
 SESSIONS_AT_WATERMARK = """
     SELECT
