@@ -26,10 +26,10 @@ def import_report(file: Path, only: str | None) -> None:
         raise click.ClickException(f"{file}: {exc}") from None
     problems = county.foreign_rows(report, only) or report.problems
     if not problems:  # rows adding to a session that belongs elsewhere (contract 1.1)
-        store = import_door.owners_store(settings)
-        if store is None:  # the embedded engine is held by a single-process `livefest up`: its API checks
-            return import_door.upload_through_api(settings, file, only)
-        problems = county.check_owners(store, report)
+        elsewhere = import_door.sessions_elsewhere(settings, report, file, only)
+        if elsewhere is None:
+            return  # done through the running API (see import_door)
+        problems = elsewhere
     if problems:
         for problem in problems:
             click.echo(f"{file}: {problem}", err=True)

@@ -17,8 +17,24 @@ from kernel.clickhouse import Store, StoreError, StoreUnavailable
 from kernel.settings import Settings
 from kernel.store_access import NoData, open_for_reading
 from kernel.store_target import resolve
+from services.ingest import county
 
 CONTENT_TYPES = {".csv": "text/csv", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def sessions_elsewhere(settings: Settings, report: county.Report, file: Path,
+                       only: str | None) -> list[county.Problem] | None:
+    """The rows of `report` whose session belongs elsewhere; None when the embedded engine is
+    held by a single-process `livefest up`, and the file went through its API instead (its
+    answer printed; ClickException when refused)."""
+    store = owners_store(settings)
+    if store is None:
+        upload_through_api(settings, file, only)
+        return None
+    try:
+        return county.check_owners(store, report)
+    finally:
+        store.close()
 
 
 def owners_store(settings: Settings) -> Store | None:
