@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from kernel.migrate import available
 from tests.cluster.conftest import plain_store
 from tests.engine.conftest import api_client
 from tests.integration.test_clickhouse_outage import assert_written, committed
@@ -50,7 +51,8 @@ def test_two_shards_one_stopped_and_started_mid_stream_every_figure_exact(tmp_pa
     pipeline = Pipeline(tmp_path, store="external", extra_env=env)
     try:
         created = livefest(pipeline, "migrate", "--no-replication")
-        assert "7 migration(s) applied" in created and f"a node of cluster {NAME}" in created, created
+        applied = f"{len(available())} migration(s) applied"
+        assert applied in created and f"a node of cluster {NAME}" in created, created
         pipeline.start()
         publishing = threading.Thread(target=publish_slowly, args=(pipeline.publisher, scenario.snapshots),
                                       kwargs={"pause_s": 0.5})  # fmt: skip
