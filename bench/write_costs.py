@@ -17,7 +17,7 @@ from services.aggregator.columns import SNAPSHOT_TICKS, to_columns
 from services.aggregator.rows import SNAPSHOT_COLUMNS
 from services.aggregator.writer import INSERT_SETTINGS
 
-VIEWS_OF_SNAPSHOTS = ("session_newest_mv", "session_closings_mv")
+VIEWS_OF_SNAPSHOTS = ("session_claims_mv", "lane_newest_mv", "lane_closings_mv")
 
 
 def rows_of(messages: Sequence[tuple[bytes, bytes]]) -> list[tuple[object, ...]]:

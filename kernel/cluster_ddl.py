@@ -18,6 +18,9 @@ Distributed tables. A dropped table is dropped with its `_local` twin.
 A backfill (`INSERT INTO t SELECT … FROM snapshots`) is kept as it is: run once, on any
 node, through the Distributed tables, it aggregates every shard's raw rows and sends each
 key's result to that key's shard (`ClusterStatement.once`).
+`ALTER TABLE t` changes `t_local` on every node; its `ADD COLUMN` clauses are also applied
+to the Distributed `t` (whose columns were copied from `t_local` when it was created), after
+the local tables have them. Other clauses (`MODIFY ORDER BY`) concern the local tables only.
 
 Every other statement must run on every node: `on_cluster` adds `ON CLUSTER` for a
 cluster with Keeper (the distributed DDL queue); without it, kernel/cluster_migrate.py
@@ -37,6 +40,8 @@ _CREATE_VIEW = re.compile(rf"^CREATE (VIEW IF NOT EXISTS|OR REPLACE VIEW) ({_NAM
 _DROP = re.compile(rf"^DROP (VIEW|TABLE) IF EXISTS ({_NAME})$")
 _BACKFILL = re.compile(rf"^INSERT INTO ({_NAME})\s+SELECT\b")
 _ORDER_BY = re.compile(rf"^ORDER BY\s*\(?\s*({_NAME})", re.MULTILINE)
+_ALTER = re.compile(rf"^ALTER TABLE ({_NAME})\s+(.*)$", re.DOTALL)
+_ALTER_CLAUSES = {"ADD COLUMN": True, "MODIFY ORDER BY": False}  # clause -> applies to the Distributed table too
 
 # The migration ledger is local to each node: every node records what it has applied.
 # Replicated, one Keeper path for the whole cluster (every shard's replicas), so that one
@@ -78,6 +83,8 @@ def convert(statement: str, layout: Layout, on_cluster: bool = False) -> list[Cl
         return [ClusterStatement(_localise_sources(body.replace(match[0], header, 1)))]
     if match := _CREATE_VIEW.search(body):
         return [ClusterStatement(body.replace(match[0], f"CREATE {match[1]} {match[2]}{on} AS", 1))]
+    if match := _ALTER.search(body):
+        return [ClusterStatement(sql) for sql in _alter(match[1], match[2], on)]
     raise UnsupportedStatement(f"no cluster variant for statement: {body[:80]}…")
 
 
@@ -112,6 +119,39 @@ def _table(body: str, name: str, layout: Layout, on: str) -> list[str]:
     distributed = (f"CREATE TABLE IF NOT EXISTS {name}{on} AS {local}\n"
                    f"ENGINE = Distributed({layout.cluster}, currentDatabase(), {local}, cityHash64({key}))")
     return [body, distributed]
+
+
+def _alter(name: str, clauses_text: str, on: str) -> list[str]:
+    clauses = _top_level_split(clauses_text)
+    both = []
+    for clause in clauses:
+        kind = next((k for k in _ALTER_CLAUSES if clause.upper().startswith(k)), None)
+        if kind is None:
+            raise UnsupportedStatement(f"no cluster variant for ALTER TABLE {name} clause: {clause[:60]}…")
+        if _ALTER_CLAUSES[kind]:
+            both.append(clause)
+    joined = ",\n    "
+    statements = [f"ALTER TABLE {name}_local{on}\n    {joined.join(clauses)}"]
+    if both:
+        statements.append(f"ALTER TABLE {name}{on}\n    {joined.join(both)}")
+    return statements
+
+
+def _top_level_split(text: str) -> list[str]:
+    """`text` split at the commas outside parentheses and quotes, each part stripped."""
+    parts, depth, quoted, current = [], 0, False, []
+    for char in text:
+        if char == "'" and (not current or current[-1] != "\\"):
+            quoted = not quoted
+        elif not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+        elif not quoted and depth == 0 and char == ",":
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current).strip())
+    return [p for p in parts if p]
 
 
 def _shard_key(body: str) -> str | None:

@@ -1,8 +1,43 @@
-"""The meaning of the figures (contract section 2), as plain functions.
+"""The meaning of the figures (contract section 2, amendment 1.1), as plain functions.
 
 This is the reference implementation: it works on whole lists of snapshots and is
 written for clarity, not speed. The ClickHouse queries compute the same figures
 incrementally; tests hold both to these functions. Nothing here does I/O.
+
+What the log holds is a sequence of `Record`s: each accepted snapshot with the broker's
+append time and its position (partition, offset). Two rules of amendment 1.1 need them:
+
+- **The watermark** is the greatest `min(observed_at, appended_at)` over every accepted
+  snapshot, counting or not: a clock running ahead (within the future bound) cannot push it
+  past the broker's own clock and make every other session stale.
+- **Ownership.** Each snapshot has a *lane*: `""` for adapter snapshots, the county for
+  county reports. A session's *owner lane* is `""` if any adapter snapshot of it exists,
+  otherwise the lane of its first county-report snapshot in **log order**. Log order is
+  `(appended_at, partition, offset)`: offsets alone do not order records of different
+  partitions, and a session's key moves to another partition when the topic is grown
+  mid-festival; the append time orders those, the position breaks ties. The session's
+  *counting* snapshots are those of its owner lane; every figure (counters, refunds,
+  live-ness, peaks, shelf, categories, series, `as_of`) comes from them alone. An
+  adapter's snapshots therefore stand wherever they arrive in the log, and a foreign
+  county's report never counts.
+- **Duplicates** (one identity delivered more than once, in the owner lane): the copy with
+  the greatest Kafka offset wins, i.e. the one delivered last within its partition. This is
+  the copy the raw store keeps (ReplacingMergeTree(kafka_offset)), so every rebuild from it
+  agrees; only copies of one identity in two partitions (a topic grown mid-festival) could
+  be ordered otherwise than by append time, and there offsets decide, as they always have.
+
+Callers that only have snapshots may pass them bare: a bare snapshot is taken as appended
+at its own `observed_at` (rounded up to the broker's millisecond), at offset = its index in
+the sequence (partition 0), so the watermark is the greatest `observed_at` and duplicates
+are delivered in sequence order.
+
+**Refunds** (`refund_fen`, 退款金额) are a counter like `gmv_fen`, but optional: a session's
+refund is its newest counting snapshot's `refund_fen`, *known* only when that snapshot
+carries it. A platform reports refunds in every reading or in none, so a reading without
+them says "unknown", not "zero", and the newest reading decides, as for every other figure
+(it is also what survives duplicates exactly: the delivered copy that wins decides). In
+increases and sums an unknown refund counts as 0; `Totals.refund_sessions` says how many
+sessions the sum covers.
 """
 
 from collections.abc import Iterable, Sequence
@@ -14,7 +49,85 @@ from schemas.snapshot import Snapshot
 COUNTERS = ("viewers_total", "orders", "units_sold", "gmv_fen")
 GAUGES = ("viewers_online",)
 METRICS = COUNTERS + GAUGES
+REFUND = "refund_fen"  # an optional counter (see the module docstring); not a series metric
 STALE_AFTER = timedelta(seconds=120)
+ADAPTER_LANE = ""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One accepted snapshot as the log holds it: its broker append time and position."""
+
+    snapshot: Snapshot
+    appended_at: datetime
+    partition: int = 0
+    offset: int = 0
+
+    @property
+    def position(self) -> tuple[datetime, int, int]:
+        """Its place in log order."""
+        return (self.appended_at, self.partition, self.offset)
+
+    @property
+    def mark(self) -> datetime:
+        """How far this record moves the watermark: its event time, never past its append time."""
+        return min(self.snapshot.observed_at, self.appended_at)
+
+
+Item = Snapshot | Record
+
+
+def as_records(items: Iterable[Item]) -> list[Record]:
+    """Records as given; a bare snapshot appended at its observed_at, at offset = its index."""
+    return [i if isinstance(i, Record) else Record(i, broker_time(i.observed_at), 0, n) for n, i in enumerate(items)]
+
+
+def broker_time(instant: datetime) -> datetime:
+    """`instant` rounded up to the millisecond: the broker's clock (and the store) count
+    milliseconds, and rounding up keeps `min(observed_at, appended_at)` = observed_at."""
+    return instant + timedelta(microseconds=-instant.microsecond % 1000)
+
+
+def lane(snapshot: Snapshot) -> str:
+    """`""` for an adapter's snapshot, the county for a county report's."""
+    return ADAPTER_LANE if snapshot.source == "adapter" else snapshot.county
+
+
+def owner_lane(records: Sequence[Record]) -> str | None:
+    """The lane whose snapshots count for one session's records (None: no records)."""
+    if not records:
+        return None
+    if any(r.snapshot.source == "adapter" for r in records):
+        return ADAPTER_LANE
+    return lane(min(records, key=lambda r: r.position).snapshot)
+
+
+def owners(items: Iterable[Item]) -> dict[str, str]:
+    """Every session's owner lane."""
+    return {sid: lane_ for sid, group in _by_session(as_records(items)).items()
+            if (lane_ := owner_lane(group)) is not None}  # fmt: skip
+
+
+def counting(items: Iterable[Item], as_of: datetime | None = None) -> dict[str, list[Snapshot]]:
+    """Each session's counting snapshots, every delivery, by offset (so that `distinct` keeps
+    the winning copy of each identity); with `as_of`, only those observed at or before it
+    (ownership is still decided by the whole log). Sessions without any are left out: they
+    do not exist for readers."""
+    result: dict[str, list[Snapshot]] = {}
+    for sid, group in _by_session(as_records(items)).items():
+        owner = owner_lane(group)
+        kept = [r.snapshot for r in sorted(group, key=lambda r: (r.offset, r.position))
+                if lane(r.snapshot) == owner and (as_of is None or r.snapshot.observed_at <= as_of)]
+        if kept:
+            result[sid] = kept
+    return result
+
+
+def _by_session(records: Iterable[Record]) -> dict[str, list[Record]]:
+    grouped: dict[str, list[Record]] = {}
+    for record in records:
+        grouped.setdefault(record.snapshot.session_id, []).append(record)
+    return grouped
 
 
 def identity(snapshot: Snapshot) -> tuple[str, datetime]:
@@ -25,7 +138,7 @@ def distinct(snapshots: Iterable[Snapshot]) -> list[Snapshot]:
     """Distinct snapshots by identity, ordered by `observed_at`.
 
     Messages with equal identity are duplicates; should their figures differ, the one
-    delivered last wins (the aggregator breaks the tie the same way, by Kafka offset).
+    delivered last (the later in the given order) wins.
     """
     by_identity: dict[tuple[str, datetime], Snapshot] = {}
     for snapshot in snapshots:
@@ -33,9 +146,11 @@ def distinct(snapshots: Iterable[Snapshot]) -> list[Snapshot]:
     return sorted(by_identity.values(), key=lambda s: s.observed_at)
 
 
-def watermark(snapshots: Iterable[Snapshot]) -> datetime | None:
-    """The greatest `observed_at` seen over all sessions (event time)."""
-    return max((s.observed_at for s in snapshots), default=None)
+def watermark(items: Iterable[Item], as_of: datetime | None = None) -> datetime | None:
+    """The greatest `min(observed_at, appended_at)` over every accepted snapshot (event time,
+    clamped by the broker's clock); with `as_of`, over those observed at or before it."""
+    return max((r.mark for r in as_records(items) if as_of is None or r.snapshot.observed_at <= as_of),
+               default=None)  # fmt: skip
 
 
 def is_current(newest: Snapshot, at: datetime, stale_after: timedelta = STALE_AFTER) -> bool:
@@ -63,12 +178,13 @@ class SessionFigures:
     products_listed: int
     products_listed_max: int
     categories: tuple[str, ...] = field(default=())
+    refund_fen: int | None = None  # None: the newest snapshot does not report refunds
 
 
 def session_figures(
     snapshots: Sequence[Snapshot], at: datetime, stale_after: timedelta = STALE_AFTER
 ) -> SessionFigures:
-    """One session's figures given all its snapshots and the watermark `at`."""
+    """One session's figures given its counting snapshots and the watermark `at`."""
     ordered = distinct(snapshots)
     if not ordered:
         raise ValueError("a session needs at least one snapshot")
@@ -93,18 +209,26 @@ def session_figures(
         products_listed=newest.products_listed,
         products_listed_max=max(s.products_listed for s in ordered),
         categories=tuple(sorted({c for s in ordered for c in s.categories})),
+        refund_fen=newest.refund_fen,
     )
 
 
 def value_before(snapshots: Sequence[Snapshot], counter: str, instant: datetime) -> int:
-    """The counter in the newest snapshot with `observed_at` < instant (0 where none)."""
+    """The counter in the newest snapshot with `observed_at` < instant (0 where none, and
+    for a refund the snapshot does not report)."""
     before = [s for s in distinct(snapshots) if s.observed_at < instant]
-    return getattr(before[-1], counter) if before else 0
+    return (getattr(before[-1], counter) or 0) if before else 0
 
 
 def increase(snapshots: Sequence[Snapshot], counter: str, start: datetime, end: datetime) -> int:
     """The counter's increase in [start, end); negative after a downward correction."""
     return value_before(snapshots, counter, end) - value_before(snapshots, counter, start)
+
+
+def refund_known_before(snapshots: Sequence[Snapshot], instant: datetime) -> bool:
+    """Whether the newest snapshot with `observed_at` < instant reports refunds."""
+    before = [s for s in distinct(snapshots) if s.observed_at < instant]
+    return bool(before) and before[-1].refund_fen is not None
 
 
 def online_at(
@@ -127,6 +251,8 @@ class Totals:
     viewers_online: int = 0
     sessions: int = 0
     sessions_live: int = 0
+    refund_fen: int = 0  # over the sessions whose refunds are known
+    refund_sessions: int = 0  # how many sessions that is
 
 
 def totals(sessions: Iterable[SessionFigures]) -> Totals:
@@ -141,6 +267,8 @@ def totals(sessions: Iterable[SessionFigures]) -> Totals:
             viewers_online=result.viewers_online + s.viewers_online,
             sessions=result.sessions + 1,
             sessions_live=result.sessions_live + int(s.live),
+            refund_fen=result.refund_fen + (s.refund_fen or 0),
+            refund_sessions=result.refund_sessions + int(s.refund_fen is not None),
         )
     return result
 
@@ -153,20 +281,20 @@ def by_session(snapshots: Iterable[Snapshot]) -> dict[str, list[Snapshot]]:
 
 
 def all_session_figures(
-    snapshots: Iterable[Snapshot], stale_after: timedelta = STALE_AFTER
+    items: Iterable[Item], stale_after: timedelta = STALE_AFTER, as_of: datetime | None = None
 ) -> dict[str, SessionFigures]:
-    """Every session's figures at the watermark of these snapshots."""
-    snapshots = list(snapshots)
-    at = watermark(snapshots)
+    """Every session's figures at the watermark, from its counting snapshots; with `as_of`,
+    as they stood at event time `as_of` (snapshots observed later left out, the watermark
+    then; owners are decided by the whole log)."""
+    records = as_records(items)
+    at = watermark(records, as_of)
     if at is None:
         return {}
-    return {
-        sid: session_figures(group, at, stale_after) for sid, group in by_session(snapshots).items()
-    }
+    return {sid: session_figures(group, at, stale_after) for sid, group in counting(records, as_of).items()}
 
 
 def timeseries(
-    snapshots: Iterable[Snapshot],
+    items: Iterable[Item],
     metric: str,
     start: datetime,
     step: timedelta,
@@ -174,13 +302,13 @@ def timeseries(
     stale_after: timedelta = STALE_AFTER,
     at: datetime | None = None,
 ) -> list[tuple[datetime, int]]:
-    """Buckets [t, t+step) from `start`: a counter's increase, or for `viewers_online` the
-    online viewers just before the bucket's end (at the watermark for the bucket holding
-    it, 0 for buckets after it). `at` is the watermark, by default that of `snapshots`
-    (pass the city-wide one when `snapshots` are a subset)."""
-    snapshots = list(snapshots)
-    sessions = by_session(snapshots).values()
-    mark = at if at is not None else watermark(snapshots)
+    """Buckets [t, t+step) from `start`, over the counting snapshots: a counter's increase, or
+    for `viewers_online` the online viewers just before the bucket's end (at the watermark
+    for the bucket holding it, 0 for buckets after it). `at` is the watermark, by default
+    that of `items` (pass the city-wide one when `items` are a subset)."""
+    records = as_records(items)
+    sessions = counting(records).values()
+    mark = at if at is not None else watermark(records)
     points = []
     for i in range(buckets):
         t = start + i * step

@@ -1,6 +1,7 @@
 """`livefest import FILE`: publish a county report (schemas/county_reports/) from the
-command line, with the same checks as `POST /v1/imports`: all rows or none; and
-`livefest import --list`: the audit trail of every upload, by either door."""
+command line, with the same checks as `POST /v1/imports`: all rows or none, and none of a
+session that belongs elsewhere (livefest/import_door.py); and `livefest import --list`: the
+audit trail of every upload, by either door."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from kernel.settings import get_settings
 def import_report(file: Path | None, only: str | None, mapping: str | None, listing: bool, limit: int,
                   as_json: bool) -> None:
     """Publish a county report (CSV or .xlsx) as snapshots, once every row is valid."""
+    from livefest import import_door
     from services.ingest import county
 
     settings = get_settings()
@@ -43,6 +45,11 @@ def import_report(file: Path | None, only: str | None, mapping: str | None, list
     audit.report = report
     foreign = county.foreign_rows(report, only)
     problems = foreign or report.problems
+    if not problems:  # rows adding to a session that belongs elsewhere (contract 1.1)
+        elsewhere = import_door.sessions_elsewhere(settings, report, file, only, mapping)
+        if elsewhere is None:
+            return  # done through the running API (see import_door)
+        problems = elsewhere
     if problems:
         audit(*(("forbidden", 403) if foreign else ("invalid", 422)))
         for problem in problems:

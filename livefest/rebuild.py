@@ -17,6 +17,8 @@ again beside itself and swapped in:
   5. on every node: drop the shadow view and the old table.
 Every derived column is an idempotent aggregate, so a row reaching the shadow through both
 the fill and the shadow view counts once, and the aggregator may keep writing throughout.
+A table in KEPT_THROUGH_REBUILD also gets its own current rows in step 3: it holds facts
+about the log that the raw table's merges forget (see there), which only ever grow.
 On a cluster the nodes swap one after another, each shard's figures complete before and
 after its swap. An interrupted rebuild leaves a shadow behind, which the next one drops.
 """
@@ -36,6 +38,14 @@ from kernel.layout import check
 log = logging.getLogger(__name__)
 
 SHADOW = "__rebuild"
+# Derived tables whose content a rebuild keeps, adding what the raw rows give. session_claims
+# (migration 0008) holds each (session, lane)'s first position in the log, which decides who
+# owns a session; the raw table keeps only the last copy of a snapshot delivered twice, so
+# recomputing claims from it alone could move a county's claim later and hand the session to
+# another county. Claims are minima: keeping the old ones cannot make them wrong, and the
+# owners stay those the live path decided. `livefest rebuild --from-topic` recomputes them
+# from the whole log.
+KEPT_THROUGH_REBUILD = ("session_claims",)
 STEPS_PER_TARGET = 3
 INSERTS_WAIT_S = 600.0
 
@@ -143,6 +153,9 @@ def _fill_shadow(store: Store, target: str, views: list[DerivedTable], replicate
         log.info("filling %s%s from the SELECT of %s", target, SHADOW, view.view)
         settings = "insert_deduplicate = 0, max_partitions_per_insert_block = 0"
         store.command(f"INSERT INTO {target}{SHADOW} ({columns}) SETTINGS {settings} {view.select}")
+    if target.removesuffix("_local") in KEPT_THROUGH_REBUILD:
+        log.info("keeping what %s holds in %s%s", target, target, SHADOW)
+        store.command(f"INSERT INTO {target}{SHADOW} SETTINGS insert_deduplicate = 0 SELECT * FROM {target}")
 
 
 def _drop_shadow(store: Store, target: str, views: list[DerivedTable]) -> None:

@@ -18,7 +18,8 @@ from services.aggregator.writer import write_snapshots
 
 log = logging.getLogger(__name__)
 
-WATERMARK_SQL = "SELECT toUnixTimestamp64Micro(max(observed_at)) FROM session_newest"
+# The store's watermark (migration 0008): the greatest min(observed_at, appended_at).
+WATERMARK_SQL = "SELECT toUnixTimestamp64Micro(max(mark)) FROM lane_newest"
 
 
 class Aggregator(BatchAgent):

@@ -84,23 +84,29 @@ def build_batch(
     """Decode every message; valid ones become rows, invalid ones dead letters.
 
     A snapshot is late when the watermark, as it stood when the snapshot arrived (in
-    delivery order), is ahead of its `observed_at` by more than `bounds.late`.
+    delivery order), is ahead of its `observed_at` by more than `bounds.late`. The
+    watermark moves as the store's does (contract 1.1): to `min(observed_at, appended_at)`,
+    so a snapshot dated ahead of the broker cannot make the others look late.
+    `batch.newest` is the watermark after the batch when the batch moved it.
     """
     batch = Batch()
     appended = _AppendedAt()
     for message in messages:
-        decoded = decode(message.value, appended(message), bounds.future)
+        appended_at = appended(message)
+        decoded = decode(message.value, appended_at, bounds.future)
         if isinstance(decoded, Rejected):
             batch.dead_letters.append(DeadLetter(message, decoded, received_at))
             continue
-        batch.rows.append(snapshot_row(decoded, message.partition, message.offset, received_at))
+        batch.rows.append(snapshot_row(decoded, message.partition, message.offset, received_at,
+                                       appended_at=appended_at))
         batch.messages.append(message)
         observed = decoded.observed_at
         if watermark is not None and watermark - observed > bounds.late:
             batch.late += 1
-        if watermark is None or observed > watermark:
-            watermark = observed
-            batch.newest = observed
+        mark = min(observed, appended_at)
+        if watermark is None or mark > watermark:
+            watermark = mark
+            batch.newest = mark
     return batch
 
 

@@ -16,10 +16,10 @@ from typing import cast
 from kernel.timeutil import EPOCH
 
 # The DateTime64 columns of the raw tables and their tick: DateTime64(6) counts
-# microseconds, DateTime64(3) milliseconds (migrations 0001 and 0005).
+# microseconds, DateTime64(3) milliseconds (migrations 0001, 0005 and 0008).
 MICROSECOND, MILLISECOND = timedelta(microseconds=1), timedelta(milliseconds=1)
 SNAPSHOT_TICKS: Mapping[str, timedelta] = {
-    "observed_at": MICROSECOND, "polled_at": MICROSECOND, "received_at": MILLISECOND,
+    "observed_at": MICROSECOND, "polled_at": MICROSECOND, "received_at": MILLISECOND, "appended_at": MILLISECOND,
 }
 TOPIC_STATS_TICKS: Mapping[str, timedelta] = {"observed_at": MICROSECOND, "received_at": MILLISECOND}
 

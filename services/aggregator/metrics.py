@@ -67,7 +67,7 @@ class AggregatorMetrics:
             ),
             watermark=Gauge(
                 "livefest_aggregator_watermark_seconds",
-                "Greatest observed_at this worker has seen (unix seconds).",
+                "The watermark this worker has seen: greatest min(observed_at, broker append time) (unix seconds).",
                 registry=registry,
             ),
             last_write=Gauge(

@@ -1,7 +1,8 @@
-"""Events -> the rows inserted into `snapshots` (migration 0001) and `topic_stats` (0005). Pure."""
+"""Events -> the rows inserted into `snapshots` (migrations 0001, 0008) and `topic_stats` (0005). Pure."""
 
 from datetime import UTC, datetime
 
+from kernel.semantics import lane
 from schemas.snapshot import Snapshot
 from schemas.topic_stats import TopicStats
 
@@ -24,12 +25,19 @@ SNAPSHOT_COLUMNS = (
     "categories",
     "polled_at",
     "received_at",
+    "appended_at",
+    "source",
+    "refund_fen",
+    "lane",
 )
 
 
 def snapshot_row(
-    snapshot: Snapshot, partition: int, offset: int, received_at: datetime
+    snapshot: Snapshot, partition: int, offset: int, received_at: datetime, *, appended_at: datetime
 ) -> tuple[object, ...]:
+    """The stored row of a snapshot read at (partition, offset), which the broker appended at
+    `appended_at` (the record's timestamp: LogAppendTime). `lane` is the ownership lane
+    (kernel.semantics.lane): the store keys its derived state by (session_id, lane)."""
     return (
         snapshot.session_id,
         snapshot.observed_at.astimezone(UTC),
@@ -49,6 +57,10 @@ def snapshot_row(
         list(snapshot.categories),
         snapshot.polled_at.astimezone(UTC) if snapshot.polled_at else None,
         received_at,
+        appended_at.astimezone(UTC),
+        snapshot.source,
+        snapshot.refund_fen,
+        lane(snapshot),
     )
 
 

@@ -30,13 +30,15 @@ FIGURES_BY_COUNTY_PLATFORM = (
 
 # (metric name, column, help); all labelled by county and platform.
 FIGURES = (
-    ("livefest_festival_gmv_fen", "gmv_fen", "Transaction amount (GMV) in fen, at the watermark."),
+    ("livefest_festival_gmv_fen", "gmv_fen", "Transaction amount (GMV, gross of refunds) in fen, at the watermark."),
     ("livefest_festival_orders", "orders", "Paid orders."),
     ("livefest_festival_units_sold", "units_sold", "Items sold."),
     ("livefest_festival_viewers_cumulative", "viewers_total", "Cumulative viewers (the API's viewers_total)."),
     ("livefest_festival_viewers_online", "viewers_online", "Viewers online in live sessions."),
     ("livefest_festival_sessions", "sessions", "Broadcast sessions seen so far."),
     ("livefest_festival_sessions_live", "sessions_live", "Sessions live at the watermark."),
+    ("livefest_festival_refund_fen", "refund_fen", "Refunds in fen, over the sessions whose platform reports them."),
+    ("livefest_festival_refund_sessions", "refund_sessions", "Sessions whose newest snapshot reports refunds."),
 )
 
 

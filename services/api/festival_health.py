@@ -161,7 +161,8 @@ def _families(reading: Reading) -> dict[str, GaugeMetricFamily]:
         ),
         "watermark": GaugeMetricFamily(
             "livefest_festival_watermark_seconds",
-            "Greatest observed_at stored in ClickHouse (unix seconds, event time).",
+            "The watermark: greatest min(observed_at, broker append time) stored in ClickHouse "
+            "(unix seconds, event time).",
         ),
     }
     if reading.watermark_s is not None:

@@ -2,17 +2,19 @@
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Figures(BaseModel):
-    gmv_fen: int
+    gmv_fen: int = Field(description="成交金额 in fen, gross of refunds (contract 1.1)")
     orders: int
     units_sold: int
     viewers_total: int
     viewers_online: int
     sessions: int
     sessions_live: int
+    refund_fen: int = Field(description="退款金额 in fen, summed over the sessions whose platform reports refunds")
+    refund_sessions: int = Field(description="how many sessions refund_fen covers (0: refunds unknown)")
 
 
 class Totals(Figures):
@@ -51,7 +53,8 @@ class Session(BaseModel):
     special: str | None
     status: str
     live: bool
-    gmv_fen: int
+    gmv_fen: int = Field(description="成交金额 in fen, gross of refunds (contract 1.1)")
+    refund_fen: int | None = Field(description="退款金额 in fen; null when the platform does not report refunds")
     orders: int
     units_sold: int
     viewers_total: int

@@ -3,16 +3,37 @@
 Filters use NULL for "no filter". Times cross the boundary as unix microseconds
 (Int64), which keeps them exact and independent of the client's timezone handling.
 `stale_us` is the contract's 120 s freshness window for `viewers_online` and `live`.
+
+Ownership (contract 1.1, migration 0008): only a session's owner lane counts. The views
+(session_latest, session_gauges, session_minute_increase) apply it; queries that read the
+per-lane tables themselves (snapshots, lane_closings, lane_newest) restrict them with `_OWNED`
+or `_owned_among`.
 """
 
-WATERMARK = "SELECT toUnixTimestamp64Micro(max(observed_at)) AS wm, count() AS n FROM session_newest"
+# The watermark (contract 1.1): the greatest min(observed_at, broker append time) over every
+# accepted snapshot, owned or not: no clock running ahead can push it past the broker's.
+WATERMARK = "SELECT toUnixTimestamp64Micro(max(mark)) AS wm, count() AS n FROM lane_newest"
+
+# The (session_id, lane) pairs that count: each session's owner lane.
+_OWNED = "(session_id, lane) IN (SELECT session_id, lane FROM session_owner)"
+
+
+def _owned_among(sessions: str) -> str:
+    """The owner-lane condition on rows of a per-lane table, for sessions among `sessions` (a
+    subquery of the county-report sessions the rows may hold). An adapter's lane ('') owns
+    wherever it exists, so only county lanes are looked up, and only for those sessions: the
+    cost follows the range asked, not every session ever reported."""
+    owners = f"SELECT session_id, lane FROM session_owner WHERE session_id IN ({sessions})"
+    return f"(lane = '' OR (session_id, lane) IN ({owners}))"
+
 
 # Sessions with their live-ness at the watermark, filtered by county / platform / special.
 SESSIONS_AT_WATERMARK = """
     SELECT
         *,
         status = 'live'
-            AND {wm:Int64} - toUnixTimestamp64Micro(observed_at) <= {stale_us:Int64} AS live
+            AND {wm:Int64} - toUnixTimestamp64Micro(observed_at) <= {stale_us:Int64} AS live,
+        refund_fen IS NOT NULL AS refund_known
     FROM session_latest
     WHERE ({county:Nullable(String)} IS NULL OR county = {county:Nullable(String)})
       AND ({platform:Nullable(String)} IS NULL OR platform = {platform:Nullable(String)})
@@ -26,7 +47,9 @@ FIGURES = """
     toInt64(sum(viewers_total))           AS viewers_total,
     toInt64(sumIf(viewers_online, live))  AS viewers_online,
     toInt64(count())                      AS sessions,
-    toInt64(countIf(live))                AS sessions_live
+    toInt64(countIf(live))                AS sessions_live,
+    toInt64(ifNull(sum(refund_fen), 0))   AS refund_fen,
+    toInt64(countIf(refund_known))        AS refund_sessions
 """
 
 TOTALS = f"SELECT {FIGURES} FROM ({SESSIONS_AT_WATERMARK})"
@@ -45,14 +68,16 @@ SPECIAL_READS = """
 """
 
 # --- as of an event time T: recomputed from the raw snapshots with observed_at <= T ---------
-# The same newest-by-(observed_at, kafka_offset) rule as session_newest (migration 0007), but
+# The same newest-by-(observed_at, kafka_offset) rule as lane_newest (migration 0008), but
 # over the raw store, so the answer is what the figures were when the watermark stood at T.
-# Inner columns are renamed so that the outer aliases cannot shadow them. Costs a scan of
-# the raw snapshots up to T (partitioned by month), fine for an on-demand historical question.
+# Owners are those the whole log decides (session_owner), as for every other figure, so
+# that as_of agrees with the time series. One argMax over a tuple: a Nullable argument on
+# its own would be skipped where NULL (refund_fen). Costs a scan of the raw snapshots up to
+# T (partitioned by month), fine for an on-demand historical question.
 _AS_OF = "observed_at <= fromUnixTimestamp64Micro({as_of_us:Int64}, 'UTC')"
 
 WATERMARK_AS_OF = f"""
-    SELECT toUnixTimestamp64Micro(max(observed_at)) AS wm, count() AS n
+    SELECT toUnixTimestamp64Micro(max(least(observed_at, appended_at))) AS wm, count() AS n
     FROM snapshots WHERE {_AS_OF}
 """
 
@@ -60,31 +85,35 @@ _SESSIONS_AS_OF = f"""
     SELECT
         *,
         status = 'live'
-            AND {{wm:Int64}} - toUnixTimestamp64Micro(observed_at) <= {{stale_us:Int64}} AS live
+            AND {{wm:Int64}} - toUnixTimestamp64Micro(observed_at) <= {{stale_us:Int64}} AS live,
+        refund_fen IS NOT NULL AS refund_known
     FROM
     (
         SELECT
             session_id,
-            argMax(c, v)  AS county,
-            argMax(p, v)  AS platform,
-            argMax(sp, v) AS special,
-            argMax(st, v) AS status,
-            argMax(vo, v) AS viewers_online,
-            argMax(vt, v) AS viewers_total,
-            argMax(o, v)  AS orders,
-            argMax(u, v)  AS units_sold,
-            argMax(g, v)  AS gmv_fen,
-            max(t)        AS observed_at
+            n.1      AS county,
+            n.2      AS platform,
+            n.3      AS special,
+            n.4      AS status,
+            n.5      AS viewers_online,
+            n.6      AS viewers_total,
+            n.7      AS orders,
+            n.8      AS units_sold,
+            n.9      AS gmv_fen,
+            n.10     AS refund_fen,
+            t_max    AS observed_at
         FROM
         (
             SELECT
-                session_id, toString(county) AS c, toString(platform) AS p, toString(special) AS sp,
-                toString(status) AS st, viewers_online AS vo, viewers_total AS vt, orders AS o,
-                units_sold AS u, gmv_fen AS g, observed_at AS t, (observed_at, kafka_offset) AS v
+                session_id,
+                argMax((toString(county), toString(platform), toString(special), toString(status), viewers_online,
+                        viewers_total, orders, units_sold, gmv_fen, refund_fen),
+                       (observed_at, kafka_offset)) AS n,
+                max(observed_at) AS t_max
             FROM snapshots
-            WHERE {_AS_OF}
+            WHERE {_AS_OF} AND {_OWNED}
+            GROUP BY session_id
         )
-        GROUP BY session_id
     )
     WHERE ({{county:Nullable(String)}} IS NULL OR county = {{county:Nullable(String)}})
       AND ({{platform:Nullable(String)}} IS NULL OR platform = {{platform:Nullable(String)}})
@@ -101,6 +130,7 @@ SESSION = f"""
         toInt64(viewers_online) AS viewers_online_raw,
         toInt64(viewers_total) AS viewers_total, toInt64(orders) AS orders,
         toInt64(units_sold) AS units_sold, toInt64(gmv_fen) AS gmv_fen,
+        CAST(refund_fen, 'Nullable(Int64)') AS refund_fen,
         toInt64(products_listed) AS products_listed,
         toInt64(g.products_listed_max) AS products_listed_max,
         toInt64(g.peak_viewers_online) AS peak_viewers_online,
@@ -113,17 +143,23 @@ SESSION = f"""
 """
 
 # --- time series: cost proportional to the range asked, not to all history ------------------
-# session_closings is sorted by (minute, session_id), so a `minute` range reads that range
+# lane_closings is sorted by (minute, session_id, lane), so a `minute` range reads that range
 # only. Both series restrict it *before* their window function (a window blocks pushing
-# the filter down, and session_minute_increase windows all history).
+# the filter down, and session_minute_increase windows all history), to the owner lanes.
 
-# Sessions with a closing in [start_s, end_s), of one county or all (county = that of the
-# session's newest snapshot, as in /v1/totals).
-_ACTIVE = """
-    SELECT session_id FROM session_closings
-    WHERE minute >= toDateTime({start_s:Int64}, 'UTC') AND minute < toDateTime({end_s:Int64}, 'UTC')
-      AND ({county:Nullable(String)} IS NULL
-           OR session_id IN (SELECT session_id FROM session_latest WHERE county = {county:Nullable(String)}))
+_IN_RANGE = "minute >= toDateTime({start_s:Int64}, 'UTC') AND minute < toDateTime({end_s:Int64}, 'UTC')"
+# The sessions with a county report's closing in [start_s, end_s): those whose owner is looked up.
+_REPORTED_IN_RANGE = f"SELECT session_id FROM lane_closings WHERE {_IN_RANGE} AND lane != ''"
+_OWNED_IN_RANGE = _owned_among(_REPORTED_IN_RANGE)
+
+# Sessions with an owned closing in [start_s, end_s), with that owner lane, of one county or
+# all (county = that of the session's newest counting snapshot, as in /v1/totals).
+_ACTIVE = f"""
+    SELECT DISTINCT session_id, lane FROM lane_closings
+    WHERE {_IN_RANGE}
+      AND {_OWNED_IN_RANGE}
+      AND ({{county:Nullable(String)}} IS NULL
+           OR session_id IN (SELECT session_id FROM session_latest WHERE county = {{county:Nullable(String)}}))
 """
 
 # A counter's increase per bucket: the sum over the range's sessions of each minute
@@ -146,14 +182,14 @@ COUNTER_SERIES = f"""
         FROM
         (
             SELECT session_id, minute, toInt64(tupleElement(argMaxMerge(closing), {{metric:String}})) AS value
-            FROM session_closings
+            FROM lane_closings
             WHERE minute < toDateTime({{end_s:Int64}}, 'UTC')
               AND minute >= (
                   SELECT least(toDateTime({{start_s:Int64}}, 'UTC'),
                                toDateTime(toStartOfMinute(ifNull(min(toNullable(first_observed_at)),
                                                                  toDateTime64({{start_s:Int64}}, 6, 'UTC')))))
-                  FROM session_newest WHERE session_id IN active)
-              AND session_id IN active
+                  FROM lane_newest WHERE (session_id, lane) IN active)
+              AND (session_id, lane) IN active
             GROUP BY session_id, minute
         )
     )
@@ -173,6 +209,8 @@ _RANGE_END_S = "least({start_s:Int64} + {buckets:Int64} * {step_s:Int64}, 429496
 _RANGE_FROM_S = "intDiv({start_s:Int64} * 1000000 - {stale_us:Int64}, 60000000) * 60"
 _IN_COUNTY = """({county:Nullable(String)} IS NULL
     OR session_id IN (SELECT session_id FROM session_latest WHERE county = {county:Nullable(String)}))"""
+_ONLINE_RANGE = f"minute >= toDateTime({_RANGE_FROM_S}, 'UTC') AND minute < toDateTime({_RANGE_END_S}, 'UTC')"
+_OWNED_ONLINE = _owned_among(f"SELECT session_id FROM lane_closings WHERE {_ONLINE_RANGE} AND lane != ''")
 
 ONLINE_SERIES = f"""
     WITH
@@ -206,10 +244,9 @@ ONLINE_SERIES = f"""
             FROM
             (
                 SELECT session_id, minute, argMaxMerge(closing) AS c
-                FROM session_closings
-                WHERE minute >= toDateTime({_RANGE_FROM_S}, 'UTC')
-                  AND minute < toDateTime({_RANGE_END_S}, 'UTC')
-                  AND {_IN_COUNTY}
+                FROM lane_closings
+                WHERE {_ONLINE_RANGE}
+                  AND {_IN_COUNTY} AND {_OWNED_ONLINE}
                 GROUP BY session_id, minute
             )
         )
@@ -234,7 +271,7 @@ TOP_SESSIONS = f"""
 # The write generation (services/api/generation.py): a digest of the active parts of every
 # table the API reads. Part names carry block numbers, which only grow within a table;
 # modification time and rows tell a dropped and re-created table's parts apart.
-GENERATION_TABLES = ("snapshots", "session_newest", "session_closings", "topic_stats", "topic_state")
+GENERATION_TABLES = ("snapshots", "lane_newest", "lane_closings", "session_claims", "topic_stats", "topic_state")
 
 GENERATION = """
     SELECT toInt64(count()) AS parts,

@@ -9,8 +9,8 @@ from services.api.models import CountyFigures, Figures, Session
 
 
 def watermark_us(store: Store, as_of_us: int | None = None) -> int | None:
-    """The greatest observed_at over all sessions (at or before `as_of_us` when given),
-    or None before the first snapshot."""
+    """The watermark: the greatest min(observed_at, broker append time) over every snapshot
+    (observed at or before `as_of_us` when given), or None before the first snapshot."""
     if as_of_us is None:
         wm, sessions = store.rows(queries.WATERMARK)[0]
     else:
@@ -71,6 +71,7 @@ def session(
         status=row["status"],
         live=bool(row["live"]),
         gmv_fen=row["gmv_fen"],
+        refund_fen=row["refund_fen"],
         orders=row["orders"],
         units_sold=row["units_sold"],
         viewers_total=row["viewers_total"],

@@ -4,6 +4,10 @@ Official figures: a session's counters are its increases in the period; where th
 platform has settled the session and the period covers the whole session, the settled
 GMV, orders and units replace the live ones (on the by-day sheet the adjustment lands
 on the session's last day), and the session is counted as settled.
+
+成交金额 (GMV) is gross of refunds (contract 1.1), and its column says so. 退款金额 (refunds)
+is the sum over the sessions whose platform reports refunds; a row where none does leaves
+the cell empty ("unknown", not 0).
 """
 
 from collections.abc import Iterable
@@ -26,9 +30,10 @@ VIEWERS = C("viewers_total", "累计观看人数", "Viewers (cumulative)", "int"
 PEAK = C("peak_viewers_online", "峰值在线人数（各场之和）", "Peak online (sum over sessions)", "int")
 UNITS = C("units_sold", "带动销量（件）", "Units sold", "int")
 ORDERS = C("orders", "成交订单数", "Orders", "int")
-GMV = C("gmv_yuan", "成交金额（元）", "GMV (yuan)", "fen")
+GMV = C("gmv_yuan", "成交金额（元，含退款）", "GMV, gross of refunds (yuan)", "fen")
+REFUND = C("refund_yuan", "退款金额（元）", "Refunds (yuan; empty: not reported)", "fen")
 SETTLED = C("settled_sessions", "已结算场次", "Settled sessions", "int")
-FIGURE_COLUMNS = (SESSIONS, PRODUCTS, KINDS, CATEGORIES, VIEWERS, PEAK, UNITS, ORDERS, GMV, SETTLED)
+FIGURE_COLUMNS = (SESSIONS, PRODUCTS, KINDS, CATEGORIES, VIEWERS, PEAK, UNITS, ORDERS, GMV, REFUND, SETTLED)
 TOTAL_ZH, TOTAL_EN = "合计", "Total"
 
 
@@ -45,6 +50,12 @@ class Group:
     orders: int = 0
     gmv_fen: int = 0
     settled: int = 0
+    refund_fen: int = 0  # over the sessions whose refunds are known
+    refund_sessions: int = 0
+
+    @property
+    def refund(self) -> int | None:
+        return self.refund_fen if self.refund_sessions else None
 
     def add(self, s: SessionRange, settled: bool) -> None:
         self.sessions += 1
@@ -56,12 +67,15 @@ class Group:
         self.orders += s.orders
         self.gmv_fen += s.gmv_fen
         self.settled += int(settled)
+        if s.refund_fen is not None:
+            self.refund_fen += s.refund_fen
+            self.refund_sessions += 1
 
     def cells(self) -> tuple[object, ...]:
         kinds = tuple(sorted(self.categories))
         return (
             self.sessions, self.products, len(kinds), categories_zh(kinds), self.viewers_total,
-            self.peak_viewers_online, self.units_sold, self.orders, self.gmv_fen, self.settled,
+            self.peak_viewers_online, self.units_sold, self.orders, self.gmv_fen, self.refund, self.settled,
         )  # fmt: skip
 
 
@@ -96,6 +110,8 @@ def _total(groups: Iterable[Group]) -> Group:
         total.orders += g.orders
         total.gmv_fen += g.gmv_fen
         total.settled += g.settled
+        total.refund_fen += g.refund_fen
+        total.refund_sessions += g.refund_sessions
     return total
 
 
@@ -141,17 +157,23 @@ def by_special(sessions: list[SessionRange], settled: set[str], reads: dict[str,
     return Table("by_special", "按专场", "By special", head + FIGURE_COLUMNS + tail, rows, total, note)
 
 
-DAY_COLUMNS = (C("day", "日期", "Date", "text"), SESSIONS, VIEWERS, UNITS, ORDERS, GMV, SETTLED)
+DAY_COLUMNS = (C("day", "日期", "Date", "text"), SESSIONS, VIEWERS, UNITS, ORDERS, GMV, REFUND, SETTLED)
 
 
 def by_day(figures: Figures, sessions: list[SessionRange], settled: set[str]) -> Table:
-    """Per Asia/Shanghai calendar day; settled adjustments land on a session's last day."""
+    """Per Asia/Shanghai calendar day; settled adjustments land on a session's last day.
+    A day's refunds: over the sessions whose last reading of the day reports them."""
     days: dict[str, list[int]] = {}
+    refunds: dict[str, Group] = {}
     last_day: dict[str, str] = {}
     for d in figures.days:
         row = days.setdefault(d.day, [0, 0, 0, 0, 0, 0])
         for i, value in enumerate((1, d.viewers_total, d.units_sold, d.orders, d.gmv_fen), start=0):
             row[i] += value
+        refund = refunds.setdefault(d.day, Group())
+        if d.refund_fen is not None:
+            refund.refund_fen += d.refund_fen
+            refund.refund_sessions += 1
         last_day[d.session_id] = max(d.day, last_day.get(d.session_id, d.day))
     live = {s.session_id: s for s in figures.sessions}
     for s in sessions:
@@ -162,8 +184,9 @@ def by_day(figures: Figures, sessions: list[SessionRange], settled: set[str]) ->
             row[3] += s.orders - was.orders
             row[4] += s.gmv_fen - was.gmv_fen
             row[5] += 1
-    rows = [(day, *values) for day, values in sorted(days.items())]
-    total = (TOTAL_ZH, *(sum(int(str(r[i])) for r in rows) for i in range(1, 7)))
+    rows = [(day, *values[:5], refunds[day].refund, values[5]) for day, values in sorted(days.items())]
+    sums = [sum(values[i] for values in days.values()) for i in range(6)]
+    total = (TOTAL_ZH, *sums[:5], _total(refunds.values()).refund, sums[5])
     note = "日期按北京时间（Asia/Shanghai）自然日 / calendar days in Asia/Shanghai"
     return Table("by_day", "按日", "By day", DAY_COLUMNS, rows, total, note)
 
@@ -172,7 +195,7 @@ TOP_COLUMNS = (
     C("rank", "排名", "Rank", "int"), C("session_id", "场次", "Session", "text"),
     C("room_id", "直播间", "Room", "text"), C("county", "区县", "County", "text"),
     C("platform", "平台", "Platform", "text"), C("special", "专场", "Special", "text"),
-    GMV, ORDERS, UNITS, VIEWERS, C("peak_viewers_online", "峰值在线人数", "Peak online", "int"),
+    GMV, REFUND, ORDERS, UNITS, VIEWERS, C("peak_viewers_online", "峰值在线人数", "Peak online", "int"),
     PRODUCTS, C("categories", "产品种类", "Categories", "text"), C("settled", "已结算", "Settled", "text"),
 )  # fmt: skip
 
@@ -181,7 +204,7 @@ def top_sessions(sessions: list[SessionRange], settled: set[str], top: int) -> T
     ranked = sorted(sessions, key=lambda s: (-s.gmv_fen, s.session_id))[:top]
     rows = [
         (n, s.session_id, s.room_id, COUNTY_NAMES[s.county][0], PLATFORM_NAMES[s.platform][0],
-         SPECIAL_NAMES[s.special][0], s.gmv_fen, s.orders, s.units_sold, s.viewers_total,
+         SPECIAL_NAMES[s.special][0], s.gmv_fen, s.refund_fen, s.orders, s.units_sold, s.viewers_total,
          s.peak_viewers_online, s.products, categories_zh(s.categories),
          "是 yes" if s.session_id in settled else "否 no")
         for n, s in enumerate(ranked, start=1)

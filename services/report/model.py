@@ -34,13 +34,14 @@ class SessionRange:
     special: str  # "" = no special
     first_observed_at: datetime  # over the whole session, to decide if settled figures apply
     last_observed_at: datetime
-    gmv_fen: int
+    gmv_fen: int  # gross of refunds
     orders: int
     units_sold: int
     viewers_total: int
     peak_viewers_online: int  # largest viewers_online observed in the period
     products: int  # largest products_listed observed in the period
     categories: tuple[str, ...]
+    refund_fen: int | None = None  # refunds in the period; None: its last reading in the period has none
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class SessionDay:
     orders: int
     units_sold: int
     viewers_total: int
+    refund_fen: int | None = None  # None: its last reading of the day does not report refunds
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ def sessions(store: Store, period: Period) -> list[SessionRange]:
             special=r["special"], first_observed_at=from_micros(r["first_us"]),
             last_observed_at=from_micros(r["last_us"]), gmv_fen=r["gmv_fen"], orders=r["orders"],
             units_sold=r["units_sold"], viewers_total=r["viewers_total"],
+            refund_fen=r["refund_fen"] if r["refund_known"] else None,
             peak_viewers_online=r["peak_viewers_online"], products=r["products"],
             categories=tuple(r["categories"]),
         )  # fmt: skip
@@ -39,7 +40,11 @@ def sessions(store: Store, period: Period) -> list[SessionRange]:
 
 
 def session_days(store: Store, period: Period) -> list[SessionDay]:
-    return [SessionDay(**row) for row in store.dicts(queries.SESSION_DAYS, bounds(period))]
+    days = []
+    for row in store.dicts(queries.SESSION_DAYS, bounds(period)):
+        known, refunds = row.pop("refund_known"), row.pop("refunds")
+        days.append(SessionDay(**row, refund_fen=refunds if known else None))
+    return days
 
 
 def watermark(store: Store, period: Period) -> datetime | None:

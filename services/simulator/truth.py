@@ -16,7 +16,8 @@ from kernel import semantics
 from kernel.timeutil import rfc3339
 from schemas.snapshot import COUNTIES, PLATFORMS, Snapshot
 
-FIGURES = ("gmv_fen", "orders", "units_sold", "viewers_total", "viewers_online", "sessions", "sessions_live")
+FIGURES = ("gmv_fen", "orders", "units_sold", "viewers_total", "viewers_online", "sessions", "sessions_live",
+           "refund_fen", "refund_sessions")
 
 
 def truth(snapshots: Iterable[Snapshot], reads: Mapping[str, int], now: datetime, finished: bool) -> dict[str, Any]:
@@ -69,5 +70,5 @@ def session(f: semantics.SessionFigures, as_of: str | None) -> dict[str, Any]:
         "peak_viewers_online": f.peak_viewers_online, "products_listed": f.products_listed,
         "products_listed_max": f.products_listed_max, "categories": list(f.categories),
         "observed_at": rfc3339(f.observed_at), "first_observed_at": rfc3339(f.first_observed_at),
-        "as_of": as_of,
+        "refund_fen": f.refund_fen, "as_of": as_of,
     }

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from kernel.migrate import available
 from tests.cluster.conftest import plain_store
 from tests.engine.conftest import api_client
 from tests.integration.test_clickhouse_outage import assert_written, committed
@@ -50,7 +51,8 @@ def test_two_shards_one_stopped_and_started_mid_stream_every_figure_exact(tmp_pa
     pipeline = Pipeline(tmp_path, store="external", extra_env=env)
     try:
         created = livefest(pipeline, "migrate", "--no-replication")
-        assert "7 migration(s) applied" in created and f"a node of cluster {NAME}" in created, created
+        applied = f"{len(available())} migration(s) applied"
+        assert applied in created and f"a node of cluster {NAME}" in created, created
         pipeline.start()
         publishing = threading.Thread(target=publish_slowly, args=(pipeline.publisher, scenario.snapshots),
                                       kwargs={"pause_s": 0.5})  # fmt: skip
@@ -69,7 +71,7 @@ def test_two_shards_one_stopped_and_started_mid_stream_every_figure_exact(tmp_pa
         assert_each_session_on_one_shard(cluster)
 
         rebuilt = livefest(pipeline, "rebuild")
-        assert "rebuilt session_newest_local" in rebuilt, rebuilt
+        assert "rebuilt lane_newest_local" in rebuilt, rebuilt
         assert_api_matches(pipeline.json, scenario)
 
         pipeline.stop()  # --from-topic runs with the aggregator stopped
@@ -111,7 +113,8 @@ def assert_each_session_on_one_shard(cluster: LocalCluster) -> None:
     for node in range(2):
         local = plain_store(cluster, DATABASE, node)
         shards.append({table: {r[0] for r in local.rows(f"SELECT DISTINCT session_id FROM {table}")}
-                       for table in ("snapshots_local", "session_newest_local", "session_closings_local")})
+                       for table in ("snapshots_local", "lane_newest_local", "lane_closings_local",
+                                     "session_claims_local")})
     for node, tables in enumerate(shards):
         raw = tables["snapshots_local"]
         assert raw and all(sessions == raw for sessions in tables.values()), node

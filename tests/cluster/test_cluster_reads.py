@@ -6,14 +6,13 @@ server and the cluster answer to the same checks. Each session's rows live on on
 which keeps `argMax`, `FINAL` and the window over a session's closings exact;
 `IN (subquery)` runs as GLOBAL IN (kernel/clickhouse.py)."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from kernel.clickhouse import Store
 from schemas.snapshot import Snapshot
-from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
+from services.aggregator.rows import SNAPSHOT_COLUMNS
 from services.api import generation
 from tests.cluster.conftest import plain_store
 from tests.engine.test_api_figures import (  # noqa: F401  (collected here, on the cluster)
@@ -45,7 +44,7 @@ from tests.engine.test_report import (  # noqa: F401
 )
 from tests.engine.test_specials import test_specials_match_the_contract  # noqa: F401
 from tests.support.cluster import LocalCluster
-from tests.support.scenario import snapshot
+from tests.support.scenario import snapshot, stored_rows
 
 
 def test_a_superseded_copy_counts_nowhere_before_and_after_every_shards_merges(
@@ -65,7 +64,7 @@ def test_a_superseded_copy_counts_nowhere_before_and_after_every_shards_merges(
         if merged:
             for node in range(2):
                 local = plain_store(cluster, store.database, node)
-                for table in ("snapshots_local", "session_newest_local", "session_closings_local"):
+                for table in ("snapshots_local", "lane_newest_local", "lane_closings_local", "session_claims_local"):
                     local.command(f"OPTIMIZE TABLE {table} FINAL")
         session = _ok(client, "/v1/sessions/douyin:s1")
         assert (session["peak_viewers_online"], session["products_listed_max"], session["categories"]) == (
@@ -79,7 +78,7 @@ def test_a_write_on_either_shard_moves_the_generation(cluster: LocalCluster, sto
     node's local tables, so a write landing on either shard invalidates cached answers,
     and the same part on both nodes does not cancel out of the digest."""
     seen = {generation.probe(store)}
-    row = snapshot_row(snapshot(gmv_fen=5), 0, 0, datetime.now(UTC))
+    (row,) = stored_rows([snapshot(gmv_fen=5)])
     for node in range(2):
         plain_store(cluster, store.database, node).insert("snapshots_local", [row], SNAPSHOT_COLUMNS)
         moved = generation.probe(store)
@@ -92,7 +91,7 @@ def test_a_write_on_either_shard_moves_the_generation(cluster: LocalCluster, sto
 
 
 def insert_one(store: Store, s: Snapshot, offset: int) -> None:
-    store.insert("snapshots", [snapshot_row(s, 0, offset, datetime.now(UTC))], SNAPSHOT_COLUMNS)
+    store.insert("snapshots", stored_rows([s], first_offset=offset), SNAPSHOT_COLUMNS)
 
 
 def _ok(client: TestClient, path: str) -> Any:

@@ -4,25 +4,24 @@ partial while it runs, and rows written meanwhile are all counted afterwards."""
 
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from kernel.clickhouse import Store
 from livefest.rebuild import derived_tables, rebuild
-from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
+from services.aggregator.rows import SNAPSHOT_COLUMNS
 from tests.cluster.conftest import plain_store
 from tests.engine.test_report import insert_readings
 from tests.support.checks import assert_api_matches
 from tests.support.cluster import LocalCluster
 from tests.support.hashtag_scenario import messy_readings
-from tests.support.scenario import Scenario, messy
+from tests.support.scenario import Scenario, messy, stored_rows
 from tests.support.specials_truth import expected_specials
 
 
 def rows_of(scenario: Scenario, first_offset: int = 0) -> list[tuple[Any, ...]]:
-    return [snapshot_row(s, 0, first_offset + i, datetime.now(UTC)) for i, s in enumerate(scenario.snapshots)]
+    return stored_rows(scenario.snapshots, first_offset=first_offset)
 
 
 def test_rebuild_repairs_every_shards_derived_tables(cluster: LocalCluster, store: Store, client: TestClient):
@@ -31,13 +30,14 @@ def test_rebuild_repairs_every_shards_derived_tables(cluster: LocalCluster, stor
     store.insert("snapshots", rows_of(scenario), SNAPSHOT_COLUMNS)
     insert_readings(store, readings)
     # Lost derived rows on both shards (e.g. views that missed inserts).
-    plain_store(cluster, store.database, 1).command("TRUNCATE TABLE session_newest_local")
-    plain_store(cluster, store.database, 0).command("TRUNCATE TABLE session_closings_local")
+    plain_store(cluster, store.database, 1).command("TRUNCATE TABLE lane_newest_local")
+    plain_store(cluster, store.database, 0).command("TRUNCATE TABLE lane_closings_local")
     plain_store(cluster, store.database, 0).command("TRUNCATE TABLE topic_state_local")
 
     rebuilt = rebuild(store)
 
-    assert {t.target for t in rebuilt} == {"session_newest_local", "session_closings_local", "topic_state_local"}
+    assert {t.target for t in rebuilt} == {"lane_newest_local", "lane_closings_local", "session_claims_local",
+                                           "topic_state_local"}
     assert_api_matches(lambda path: _ok(client, path), scenario)
     assert _ok(client, "/v1/specials") == expected_specials(scenario, readings)
     for node in range(2):

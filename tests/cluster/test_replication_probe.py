@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from kernel.clickhouse import StoreError
+from kernel.clickhouse import Store, StoreError, StoreUnavailable
 from kernel.cluster_ddl import convert, ledger
 from kernel.layout import Layout
 from kernel.migrate import CREATE_LEDGER, available
@@ -61,11 +61,7 @@ def test_the_replicated_ddl_registers_every_replica_in_zookeeper_but_tables_stay
         store.command(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
         node = store.in_database(DATABASE)
         node.command(ledger(CREATE_LEDGER, layout))
-        for migration in available():
-            for statement in migration.statements():
-                for converted in convert(statement, layout):
-                    if not converted.once:
-                        node.command(converted.sql)
+        _migrate_until_the_first_alter(node, layout)
     for shard, store in enumerate(stores, start=1):
         replicas = dict(store.rows("SELECT table, zookeeper_path FROM system.replicas WHERE database = {d:String}",
                                    {"d": DATABASE}))  # fmt: skip
@@ -82,6 +78,21 @@ def test_the_replicated_ddl_registers_every_replica_in_zookeeper_but_tables_stay
             store.command("SYSTEM START LISTEN INTERSERVER HTTP")
         with pytest.raises(StoreError, match="Replicated DDL queries are disabled"):
             store.command(f"CREATE DATABASE IF NOT EXISTS probe ON CLUSTER {NAME}")
+
+
+def _migrate_until_the_first_alter(node: Store, layout: Layout) -> None:
+    """Every statement until the first ALTER (0008), which is refused like any write to a
+    read-only replica (the rest of that migration builds on the columns it adds)."""
+    for migration in available():
+        for statement in migration.statements():
+            for converted in convert(statement, layout):
+                if converted.sql.startswith("ALTER TABLE"):
+                    with pytest.raises(StoreUnavailable, match="readonly mode"):  # transient, elsewhere
+                        node.command(converted.sql)
+                    return
+                if not converted.once:
+                    node.command(converted.sql)
+    raise AssertionError("no migration alters a table any more: run every statement here again")
 
 
 def test_no_embedded_keeper_is_started(tmp_path: Path):

@@ -1,21 +1,21 @@
 """The API's SQL against the real ClickHouse engine (embedded), held to the reference
 semantics. Rows are inserted the way the aggregator inserts them, duplicates included."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from kernel.clickhouse import Store
-from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
+from services.aggregator.rows import SNAPSHOT_COLUMNS
 from tests.support.checks import assert_api_matches
-from tests.support.scenario import START, Scenario, messy, snapshot
+from tests.support.scenario import START, Scenario, messy, snapshot, stored_rows
 
 pytestmark = pytest.mark.engine
 
 
 def insert(store: Store, scenario: Scenario, batch: int = 97) -> None:
-    rows = [snapshot_row(s, 0, offset, datetime.now(UTC)) for offset, s in enumerate(scenario.snapshots)]
+    rows = stored_rows(scenario.records)
     for i in range(0, len(rows), batch):
         store.insert("snapshots", rows[i : i + batch], SNAPSHOT_COLUMNS)
 
@@ -39,9 +39,9 @@ def test_inserting_everything_twice_changes_nothing(store: Store, client: TestCl
 def test_same_identity_twice_keeps_the_later_delivery(store: Store, client: TestClient):
     first = snapshot(gmv_fen=100, orders=1)
     again = snapshot(gmv_fen=90, orders=1)  # same (session_id, observed_at), later offset
-    store.insert("snapshots", [snapshot_row(first, 0, 5, datetime.now(UTC))], SNAPSHOT_COLUMNS)
-    store.insert("snapshots", [snapshot_row(again, 0, 6, datetime.now(UTC))], SNAPSHOT_COLUMNS)
-    store.insert("snapshots", [snapshot_row(first, 0, 5, datetime.now(UTC))], SNAPSHOT_COLUMNS)
+    store.insert("snapshots", stored_rows([first], first_offset=5), SNAPSHOT_COLUMNS)
+    store.insert("snapshots", stored_rows([again], first_offset=6), SNAPSHOT_COLUMNS)
+    store.insert("snapshots", stored_rows([first], first_offset=5), SNAPSHOT_COLUMNS)
     assert _ok(client, "/v1/totals")["gmv_fen"] == 90
 
 
@@ -59,7 +59,7 @@ def test_a_downward_correction_stands(store: Store, client: TestClient):
 def test_empty_store_answers_zeros(client: TestClient):
     totals = _ok(client, "/v1/totals")
     assert totals == {"gmv_fen": 0, "orders": 0, "units_sold": 0, "viewers_total": 0, "viewers_online": 0,
-                      "sessions": 0, "sessions_live": 0, "as_of": None}
+                      "sessions": 0, "sessions_live": 0, "refund_fen": 0, "refund_sessions": 0, "as_of": None}
     assert len(_ok(client, "/v1/counties")["counties"]) == 9
 
 

@@ -107,7 +107,7 @@ def test_rebuild_reproduces_every_derived_table_and_answer(store: Store, client:
     before = all_answers(client, scenario.watermark, sorted(scenario.figures))
     tables_before = {t: _table_digest(store, t) for t in targets}
 
-    store.command("TRUNCATE TABLE session_newest")  # lost or damaged derived tables
+    store.command("TRUNCATE TABLE lane_newest")  # lost or damaged derived tables
     store.command("TRUNCATE TABLE topic_state")
     assert _ok(client, "/v1/totals")["sessions"] == 0
     assert _ok(client, "/v1/specials")["specials"][0]["reads"] == 0
@@ -124,8 +124,9 @@ def test_rebuild_reproduces_every_derived_table_and_answer(store: Store, client:
 
 # Each derived table's finalised content (merged aggregate states), independent of its parts.
 DIGESTS = {
-    "session_newest": "SELECT * FROM session_latest ORDER BY session_id",
-    "session_closings": "SELECT * FROM session_minute_increase ORDER BY session_id, minute",
+    "lane_newest": "SELECT * FROM session_latest ORDER BY session_id",
+    "lane_closings": "SELECT * FROM session_minute_increase ORDER BY session_id, minute",
+    "session_claims": "SELECT * FROM session_owner ORDER BY session_id",
     "topic_state": "SELECT * FROM topic_latest ORDER BY platform, topic, special",
 }
 

@@ -3,7 +3,6 @@ delivered again with other figures. The later delivery wins in every figure (pea
 and categories included): the API, the results report and `livefest rebuild` agree with
 the reference semantics, before and after ClickHouse merges the copies away."""
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,18 +12,18 @@ from fastapi.testclient import TestClient
 from kernel.clickhouse import Store
 from livefest.rebuild import rebuild
 from schemas.snapshot import Snapshot
-from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
+from services.aggregator.rows import SNAPSHOT_COLUMNS
 from services.report.model import Period
 from services.report.run import WRITERS, make_report
 from tests.engine.test_api_figures import insert
 from tests.engine.test_report import check_report
 from tests.support.checks import assert_api_matches
 from tests.support.report_files import xlsx_rows
-from tests.support.scenario import messy, snapshot
+from tests.support.scenario import messy, snapshot, stored_rows
 
 pytestmark = pytest.mark.engine
 
-MERGED = ("snapshots", "session_newest", "session_closings")
+MERGED = ("snapshots", "lane_newest", "lane_closings", "session_claims")
 
 
 def _ok(client: TestClient, path: str) -> Any:
@@ -52,7 +51,7 @@ def test_a_superseded_copy_counts_nowhere(store: Store, client: TestClient):
 
 
 def insert_one(store: Store, s: Snapshot, offset: int) -> None:
-    store.insert("snapshots", [snapshot_row(s, 0, offset, datetime.now(UTC))], SNAPSHOT_COLUMNS)
+    store.insert("snapshots", stored_rows([s], first_offset=offset), SNAPSHOT_COLUMNS)
 
 
 def test_api_report_and_rebuild_agree_with_the_contract_before_and_after_merges(

@@ -71,10 +71,12 @@ def rows_of(values: Sequence[Snapshot], received_at: datetime) -> list[tuple[obj
 def stored(store: Store) -> list[list[tuple[object, ...]]]:
     return [
         store.rows("SELECT * FROM snapshots ORDER BY session_id, observed_at, kafka_offset"),
-        store.rows("SELECT session_id, argMaxMerge(newest), max(observed_at), min(first_observed_at) "
-                   "FROM session_newest GROUP BY session_id ORDER BY session_id"),
-        store.rows("SELECT minute, session_id, argMaxMerge(closing) FROM session_closings "
-                   "GROUP BY minute, session_id ORDER BY minute, session_id"),
+        store.rows("SELECT session_id, lane, argMaxMerge(newest), max(observed_at), min(first_observed_at), "
+                   "max(mark) FROM lane_newest GROUP BY session_id, lane ORDER BY session_id, lane"),
+        store.rows("SELECT minute, session_id, lane, argMaxMerge(closing) FROM lane_closings "
+                   "GROUP BY minute, session_id, lane ORDER BY minute, session_id, lane"),
+        store.rows("SELECT session_id, lane, min(first) FROM session_claims GROUP BY session_id, lane "
+                   "ORDER BY session_id, lane"),
     ]
 
 
@@ -105,5 +107,5 @@ def test_integer_ticks_store_the_same_rows_as_datetimes(store: Store, reference:
         assert len(stored(store)[0]) == len(values)
     finally:
         for database in (store, reference):
-            for table in ("snapshots", "session_newest", "session_closings"):
+            for table in ("snapshots", "lane_newest", "lane_closings", "session_claims"):
                 database.command(f"TRUNCATE TABLE {table}")

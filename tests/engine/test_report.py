@@ -42,6 +42,7 @@ def expected_cells(group: dict[str, Any]) -> dict[str, Any]:
                                    "units_sold", "orders", "settled_sessions")}
     cells["categories"] = categories_zh(group["category_codes"])
     cells["gmv_yuan"] = group["gmv_fen"]
+    cells["refund_yuan"] = group["refund_fen"]
     for key in ("hashtag_target", "hashtag_reads"):
         if key in group:
             cells[key] = group[key]
@@ -62,7 +63,7 @@ def check_named_view(rows: list[dict[str, Any]], total: dict[str, Any], name_key
 
 def check_report(read_rows: Any, report: Report, scenario: Scenario, readings: list[TopicStats],
                  period: Period, settled: dict[str, tuple[int, int, int]] | None = None) -> None:
-    sessions = truth.session_rows(scenario.snapshots, period.start, period.end, settled)
+    sessions = truth.session_rows(scenario.records, period.start, period.end, settled)
     rows, total = read_rows(report.table("by_county"))
     check_named_view(rows, total, "county", COUNTIES, COUNTY_NAMES, truth.by_county(sessions))
     rows, total = read_rows(report.table("by_platform"))
@@ -73,11 +74,11 @@ def check_report(read_rows: Any, report: Report, scenario: Scenario, readings: l
     assert rows[-1]["hashtag_target"] is None  # ordinary broadcasts have no target
 
     rows, total = read_rows(report.table("by_day"))
-    days = truth.by_day(scenario.snapshots, period.start, period.end, sessions)
+    days = truth.by_day(scenario.records, period.start, period.end, sessions)
     assert len(days) == 2  # both fixtures span midnight
     got = {r["day"]: {k: v for k, v in r.items() if k != "day"} for r in rows}
-    assert got == {d: {**{k: v for k, v in e.items() if k != "gmv_fen"}, "gmv_yuan": e["gmv_fen"]}
-                   for d, e in days.items()}
+    assert got == {d: {**{k: v for k, v in e.items() if k not in ("gmv_fen", "refund_fen")},
+                       "gmv_yuan": e["gmv_fen"], "refund_yuan": e["refund_fen"]} for d, e in days.items()}
     for key in ("sessions", "viewers_total", "units_sold", "orders", "gmv_yuan", "settled_sessions"):
         assert total[key] == sum(r[key] for r in rows)
 
@@ -85,9 +86,9 @@ def check_report(read_rows: Any, report: Report, scenario: Scenario, readings: l
     ranked = sorted(sessions.values(), key=lambda s: (-int(s["gmv_fen"]), s["session_id"]))[:20]
     assert [r["session_id"] for r in rows] == [s["session_id"] for s in ranked]
     for row, want in zip(rows, ranked, strict=True):
-        assert (row["gmv_yuan"], row["orders"], row["units_sold"], row["viewers_total"],
+        assert (row["gmv_yuan"], row["refund_yuan"], row["orders"], row["units_sold"], row["viewers_total"],
                 row["peak_viewers_online"], row["products"]) == (
-            want["gmv_fen"], want["orders"], want["units_sold"], want["viewers_total"],
+            want["gmv_fen"], want["refund_fen"], want["orders"], want["units_sold"], want["viewers_total"],
             want["peak_viewers_online"], want["products"])
         assert row["settled"] == ("是 yes" if want["settled"] else "否 no")
 

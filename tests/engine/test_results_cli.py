@@ -17,16 +17,15 @@ from tests.support.scenario import messy
 pytestmark = pytest.mark.engine
 
 SEED = """
-from datetime import UTC, datetime
 from kernel.migrate import migrate
 from kernel.settings import get_settings
 from kernel.store_access import open_for_writing
 from kernel.store_target import resolve
-from services.aggregator.rows import SNAPSHOT_COLUMNS, snapshot_row
-from tests.support.scenario import messy
+from services.aggregator.rows import SNAPSHOT_COLUMNS
+from tests.support.scenario import messy, stored_rows
 store = open_for_writing(resolve(get_settings()))  # the data directory's own store, as `livefest up` opens it
 migrate(store)
-rows = [snapshot_row(s, 0, n, datetime.now(UTC)) for n, s in enumerate(messy(seed=71, sessions=16, polls=12).snapshots)]
+rows = stored_rows(messy(seed=71, sessions=16, polls=12).snapshots)
 store.insert("snapshots", rows, SNAPSHOT_COLUMNS)
 """
 

@@ -3,7 +3,9 @@ in both shapes of `livefest up` (the API process beside a local ClickHouse serve
 single embedded process): it shows what /v1/totals says, exactly, updates when snapshots
 are written, marks stale figures, reconnects after the API restarts (an open screen does
 not hold the API's stop), shows a county key its county only, loads nothing from outside,
-prints no console errors and draws its Chinese with Noto CJK. Screenshots: tests/artifacts/."""
+prints no console errors and draws its Chinese with Noto CJK. 成交金额 is gross; 退款金额 shows
+under it while a session's newest snapshot reports refunds (contract 1.1), and not otherwise.
+Screenshots: tests/artifacts/."""
 
 import time
 from collections.abc import Iterator
@@ -43,11 +45,12 @@ def room(session: str, county: str, minutes: float, gmv_fen: int, **fields: Any)
                     units_sold=gmv_fen // 8_000, viewers_online=1_000, **fields)
 
 
-# Batch A: 123,456,789 fen in all, 20,000,000 of them in Yingde.
+# Batch A: 123,456,789 fen in all, 20,000,000 of them in Yingde; refunds 1,234,500 fen, reported by
+# the Channels session only.
 BATCH_A = [
     room("douyin:a", "qingcheng", 0, 40_000_000, special="launch"),
     room("douyin:a", "qingcheng", 7, 100_000_000, special="launch"),
-    room("channels:b", "yingde", 3, 20_000_000, special="rural"),
+    room("channels:b", "yingde", 3, 20_000_000, special="rural", refund_fen=1_234_500),
     room("kuaishou:c", "city", 9, 3_456_789),
 ]
 
@@ -113,6 +116,8 @@ def test_county_key_sees_its_county_only(festival: Festival, browser: Browser):
         screen.wait_for_gmv(festival.expected_gmv("yingde"))
         assert screen.gmv_fen() == 20_000_000
         assert screen.text("#gmv").replace("\n", "") == "20.00万元"
+        assert screen.text("#refund").replace("\n", "") == "退款金额 1.23万元"
+        assert screen.page.get_attribute("#refund", "data-fen") == "1234500"
         assert screen.text("#scope-name") == "英德市"
         assert screen.page.get_attribute("body", "data-scope") == "county"
         counties = screen.page.eval_on_selector_all("#rooms tbody tr", "rows => rows.map(r => r.dataset.county)")
@@ -141,6 +146,8 @@ def test_city_screen_follows_the_pipeline(festival: Festival, browser: Browser):
         assert screen.gmv_fen() == festival.totals()["gmv_fen"] == 123_456_789
         assert screen.text("#gmv").replace("\n", "") == "123.46万元"
         assert screen.page.get_attribute("#gmv", "title") == "¥1,234,567.89（123,456,789 分）"
+        assert screen.page.is_visible("#refund") and screen.page.get_attribute("#refund", "data-fen") == "1234500"
+        assert screen.page.get_attribute("#refund", "title") == "¥12,345.00（1,234,500 分）· 1 场报告退款"
         assert screen.text("#scope-name") == "清远市"
         # The Chinese is drawn with Debian's Noto CJK (fonts-noto-cjk), not boxes or a stand-in.
         assert screen.rendered_fonts("#scope-name") == screen.rendered_fonts("main h2") == [CJK_FONT]
@@ -167,6 +174,8 @@ def test_city_screen_follows_the_pipeline(festival: Festival, browser: Browser):
         screen.wait_for_gmv(11_003_456_789)
         screen.wait_for_status("live", timeout_s=10)  # the mark follows the figures on the page's next tick
         assert screen.text("#gmv").replace("\n", "") == "1.10亿元"
+        # The Channels session's newest snapshot reports no refunds: unknown, so not shown (not "0").
+        assert festival.totals()["refund_sessions"] == 0 and screen.page.is_hidden("#refund")
         assert_clean(screen, festival.pipeline.url)
         assert_clean(phone, festival.pipeline.url)
     finally:

@@ -64,8 +64,9 @@ def assert_series_match(get_json: GetJson, scenario: Scenario) -> None:
             query["county"] = county
         got = get_json(f"/v1/timeseries?{urlencode(query)}")
         buckets = -(-int((t1 - t0).total_seconds()) // int(step.total_seconds()))
-        snapshots = [s for s in scenario.snapshots if county is None or _county_of(scenario, s.session_id) == county]
-        truth = semantics.timeseries(snapshots, metric, t0, step, buckets, at=scenario.watermark)
+        records = [r for r in scenario.records
+                   if county is None or _county_of(scenario, r.snapshot.session_id) == county]
+        truth = semantics.timeseries(records, metric, t0, step, buckets, at=scenario.watermark)
         expected = [{"t": rfc3339(t), "value": v} for t, v in truth]
         assert got["points"] == expected, (metric, county, step)
 
@@ -74,6 +75,9 @@ def _county_of(scenario: Scenario, session_id: str) -> str:
     return scenario.figures[session_id].county
 
 
+FIGURES = ("gmv_fen", "orders", "units_sold", "viewers_total", "viewers_online", "sessions", "sessions_live",
+           "refund_fen", "refund_sessions")
+
+
 def _figures(row: dict[str, Any]) -> dict[str, int]:
-    keys = ("gmv_fen", "orders", "units_sold", "viewers_total", "viewers_online", "sessions", "sessions_live")
-    return {k: row[k] for k in keys}
+    return {k: row[k] for k in FIGURES}

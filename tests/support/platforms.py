@@ -21,7 +21,8 @@ from tests.support.pipeline import LIVEFEST, Pipeline, free_port, metric_value, 
 # A short festival: 24 broadcasts (all eight platforms, every special, per-day platforms
 # across midnight) in ~0.4 h of event time, replayed at 100x: about 15 s of wall time.
 FESTIVAL = ("--rooms", "24", "--hours", "0.4", "--seed", "7")
-FIGURES = ("gmv_fen", "orders", "units_sold", "viewers_total", "viewers_online", "sessions", "sessions_live")
+FIGURES = ("gmv_fen", "orders", "units_sold", "viewers_total", "viewers_online", "sessions", "sessions_live",
+           "refund_fen", "refund_sessions")
 # The platforms whose (documented or simulated) back office hands out figures.
 PUBLISHING = ("douyin", "taobao", "weishi", "channels", "aiguang", "yizhibo", "kuaishou")
 

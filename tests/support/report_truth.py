@@ -15,16 +15,17 @@ COUNTERS = ("gmv_fen", "orders", "units_sold", "viewers_total")
 
 
 def session_rows(
-    snapshots: Sequence[Snapshot], start: datetime | None, end: datetime | None,
+    items: Sequence[Snapshot | semantics.Record], start: datetime | None, end: datetime | None,
     settled: dict[str, tuple[int, int, int]] | None = None,
 ) -> dict[str, dict[str, object]]:
-    """Per session with a snapshot in [start, end): attributes, counter increases, peak,
-    products, categories; settled (gmv, orders, units) replace counters when the period
-    covers the whole session."""
+    """Per session with a counting snapshot in [start, end): attributes, counter increases,
+    peak, products, categories, refunds (None unless its newest snapshot before the end
+    reports them); settled (gmv, orders, units) replace counters when the period covers the
+    whole session."""
     a, b = start or EARLIEST, end or LATEST
-    figures = semantics.all_session_figures(snapshots)
+    figures = semantics.all_session_figures(items)
     rows = {}
-    for sid, group in semantics.by_session(snapshots).items():
+    for sid, group in semantics.counting(items).items():
         inside = [s for s in semantics.distinct(group) if a <= s.observed_at < b]
         if not inside:
             continue
@@ -33,6 +34,8 @@ def session_rows(
             "session_id": sid, "room_id": f.room_id, "county": f.county, "platform": f.platform,
             "special": f.special or "", "settled": False,
             **{c: semantics.increase(group, c, a, b) for c in COUNTERS},
+            "refund_fen": semantics.increase(group, semantics.REFUND, a, b)
+            if semantics.refund_known_before(group, b) else None,
             "peak_viewers_online": max(s.viewers_online for s in inside),
             "products": max(s.products_listed for s in inside),
             "categories": tuple(sorted({c for s in inside for c in s.categories})),
@@ -53,7 +56,14 @@ def _group(rows: Iterable[dict[str, object]]) -> dict[str, object]:
     total = {k: sum(int(r[k]) for r in rows) for k in  # type: ignore[call-overload]
              ("products", "viewers_total", "peak_viewers_online", "units_sold", "orders", "gmv_fen")}
     return {"sessions": len(rows), "kinds": len(kinds), "category_codes": tuple(sorted(kinds)),
-            "settled_sessions": sum(bool(r["settled"]) for r in rows), **total}
+            "settled_sessions": sum(bool(r["settled"]) for r in rows), **total,
+            "refund_fen": refunds([r["refund_fen"] for r in rows])}  # type: ignore[misc]
+
+
+def refunds(values: Iterable[int | None]) -> int | None:
+    """A sum over the known refunds; None when none is known."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
 
 
 def by(rows: dict[str, dict[str, object]], key: str, codes: Sequence[str]) -> dict[str, dict[str, object]]:
@@ -86,17 +96,18 @@ def by_special(
 
 
 def by_day(
-    snapshots: Sequence[Snapshot], start: datetime | None, end: datetime | None,
+    items: Sequence[Snapshot | semantics.Record], start: datetime | None, end: datetime | None,
     rows: dict[str, dict[str, object]],
-) -> dict[str, dict[str, int]]:
-    """Per Shanghai day inside the period: counter increases over sessions; settled
+) -> dict[str, dict[str, int | None]]:
+    """Per Shanghai day inside the period: counter increases over sessions, refunds over the
+    sessions active that day whose newest snapshot of the day reports them; settled
     sessions' adjustments land on their last day."""
     a, b = start or EARLIEST, end or LATEST
-    groups = semantics.by_session(snapshots)
-    stamps = sorted(s.observed_at for s in snapshots if a <= s.observed_at < b)
+    groups = semantics.counting(items)
+    stamps = sorted(s.observed_at for g in groups.values() for s in g if a <= s.observed_at < b)
     first_day = stamps[0].astimezone(SHANGHAI).date()
     last_day = stamps[-1].astimezone(SHANGHAI).date()
-    out: dict[str, dict[str, int]] = {}
+    out: dict[str, dict[str, int | None]] = {}
     day = first_day
     while day <= last_day:
         d0 = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
@@ -105,9 +116,11 @@ def by_day(
         out[day.isoformat()] = {
             "sessions": len(active), "settled_sessions": 0,
             **{c: sum(semantics.increase(g, c, lo, hi) for g in groups.values()) for c in COUNTERS},
+            "refund_fen": refunds(semantics.increase(g, semantics.REFUND, lo, hi) for g in active
+                                  if semantics.refund_known_before(g, hi)),
         }
         day += timedelta(days=1)
-    figures = semantics.all_session_figures(snapshots)
+    figures = semantics.all_session_figures(items)
     for sid, row in rows.items():
         if row["settled"]:
             target = out[str(row["last_day"])]

@@ -2,14 +2,16 @@
 (kernel.semantics), never from the pipeline."""
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from kernel import semantics
 from kernel.timeutil import SHANGHAI, rfc3339
 from schemas.snapshot import COUNTIES, PLATFORMS, Snapshot
+from services.aggregator.rows import snapshot_row
 from services.simulator import truth
 
 # Starts 23:50 Shanghai time, so sessions run across midnight into 24 Oct.
@@ -31,23 +33,44 @@ def snapshot(**fields: Any) -> Snapshot:
 class Scenario:
     snapshots: list[Snapshot] = field(default_factory=list)  # every message, duplicates included, send order
     garbage: list[bytes] = field(default_factory=list)
+    # The records as the log holds them (append time, position); None: the snapshots, bare
+    # (each appended at its observed_at, offset = its index: kernel.semantics.as_records).
+    log: list[semantics.Record] | None = None
+
+    @classmethod
+    def of_records(cls, records: list[semantics.Record]) -> "Scenario":
+        return cls(snapshots=[r.snapshot for r in records], log=list(records))
+
+    @cached_property
+    def records(self) -> list[semantics.Record]:
+        return self.log if self.log is not None else semantics.as_records(self.snapshots)
 
     @cached_property
     def figures(self) -> dict[str, semantics.SessionFigures]:
-        return semantics.all_session_figures(self.snapshots)
+        return semantics.all_session_figures(self.records)
 
     @cached_property
     def watermark(self) -> datetime:
-        mark = semantics.watermark(self.snapshots)
+        mark = semantics.watermark(self.records)
         assert mark is not None
         return mark
+
+
+def stored_rows(items: Iterable[Snapshot | semantics.Record], received_at: datetime | None = None,
+                first_offset: int = 0) -> list[tuple[object, ...]]:
+    """The rows the aggregator writes for these records (bare snapshots as kernel.semantics
+    takes them: appended at their observed_at, offset = index, plus `first_offset`)."""
+    now = received_at or datetime.now(UTC)
+    return [snapshot_row(r.snapshot, r.partition, r.offset + first_offset, now, appended_at=r.appended_at)
+            for r in semantics.as_records(items)]
 
 
 def messy(seed: int = 1, sessions: int = 24, polls: int = 40) -> Scenario:
     """Sessions over ~25 minutes across midnight, with duplicates (exact copies, and copies
     with different figures that supersede the first delivery), shuffled order, late
     snapshots (beyond the 10-minute bound too), downward corrections, ended and stale
-    sessions, and malformed messages."""
+    sessions, and malformed messages. Every third session reports refunds (refund_fen, contract
+    1.1), and every sixth of those stops reporting them in its last reading (unknown again)."""
     rng = random.Random(seed)
     ordered: list[Snapshot] = []
     for n in range(sessions):
@@ -66,7 +89,10 @@ def messy(seed: int = 1, sessions: int = 24, polls: int = 40) -> Scenario:
                 counters["gmv_fen"] = max(0, counters["gmv_fen"] - rng.randint(1, 300_000))
                 counters["orders"] = max(0, counters["orders"] - rng.randint(1, 5))
             ended = n % 4 == 0 and i == length - 1
+            # No draw from rng: the other figures stay what each seed always gave.
+            refunds = n % 3 == 1 and not (n % 6 == 4 and i == length - 1)
             ordered.append(snapshot(
+                refund_fen=counters["gmv_fen"] // 40 + 7 * i if refunds else None,
                 platform=platform, session_id=sid, room_id=f"room-{n}", county=county, special=special,
                 observed_at=begin + timedelta(seconds=30 * i + rng.randint(0, 999) / 1000),
                 status="ended" if ended else "live",
@@ -114,6 +140,7 @@ def expected_totals(figures: dict[str, semantics.SessionFigures], **filters: str
         "gmv_fen": totals.gmv_fen, "orders": totals.orders, "units_sold": totals.units_sold,
         "viewers_total": totals.viewers_total, "viewers_online": totals.viewers_online,
         "sessions": totals.sessions, "sessions_live": totals.sessions_live,
+        "refund_fen": totals.refund_fen, "refund_sessions": totals.refund_sessions,
     }
 
 

@@ -38,8 +38,9 @@ def expected_curve(scenario: Scenario, county: str | None, midnight: datetime) -
     from midnight at the end of each bucket (the watermark for the last)."""
     mark = scenario.watermark
     buckets = int((mark - midnight) / STEP) + 1
-    snapshots = [s for s in scenario.snapshots if county is None or s.county == county]
-    increases = [v for _, v in semantics.timeseries(snapshots, "gmv_fen", midnight, STEP, buckets, at=mark)]
+    figures = scenario.figures
+    records = [r for r in scenario.records if county is None or figures[r.snapshot.session_id].county == county]
+    increases = [v for _, v in semantics.timeseries(records, "gmv_fen", midnight, STEP, buckets, at=mark)]
     first = next((i for i, v in enumerate(increases) if v), buckets - 1)
     points, total = [{"t": rfc3339(midnight + first * STEP), "gmv_fen": 0}], 0
     for i in range(first, buckets):

@@ -8,6 +8,7 @@ from kernel import hashtags
 from kernel.timeutil import rfc3339
 from schemas.snapshot import SPECIALS
 from schemas.topic_stats import FESTIVAL_HASHTAG, HASHTAG_TARGETS, TopicStats
+from tests.support.checks import FIGURES
 from tests.support.scenario import Scenario, expected_totals
 
 
@@ -18,8 +19,7 @@ def expected_specials(scenario: Scenario | None, readings: Sequence[TopicStats])
         target, got = HASHTAG_TARGETS[special], reads.get(special, 0)
         bp = got * 10_000 // target  # basis points, rounded down (every target is > 0)
         mine = [r.observed_at for r in readings if r.special == special and r.topic == FESTIVAL_HASHTAG]
-        figures = expected_totals(scenario.figures, special=special) if scenario else dict.fromkeys(
-            ("gmv_fen", "orders", "units_sold", "viewers_total", "viewers_online", "sessions", "sessions_live"), 0)
+        figures = expected_totals(scenario.figures, special=special) if scenario else dict.fromkeys(FIGURES, 0)
         rows.append({
             **figures, "special": special, "topic": FESTIVAL_HASHTAG, "target": target, "reads": got,
             "progress_bp": bp, "progress": f"{bp // 100}.{bp % 100:02d}%",

@@ -137,3 +137,21 @@ def test_a_dead_letter_without_key_or_value():
     letter = json.loads(build_batch([message(None, key=None)], None, BOUNDS, NOW).dead_letters[0].to_json_bytes())
     assert (letter["reason"], letter["detail"]) == ("empty", "the message has no value")
     assert (letter["key"], letter["key_b64"], letter["value"], letter["value_b64"]) == (None, None, "", "")
+
+
+def test_a_clock_ahead_of_the_broker_moves_the_mark_only_to_the_append_time():
+    """Contract 1.1: the watermark is the greatest min(observed_at, append time), lateness is
+    judged against it, and rows carry what the store needs for ownership."""
+    appended = START + timedelta(minutes=30)
+    ms = int(appended.timestamp() * 1000)
+    ahead = snapshot(observed_at=appended + timedelta(seconds=290), county="yingde", source="county_report",
+                     refund_fen=77)
+    # 10 min 20 s before the row's observed_at, but only 5 min 30 s before the broker's clock.
+    behind = snapshot(observed_at=appended - timedelta(seconds=330), session_id="douyin:s2")
+    batch = build_batch([message(s.to_json_bytes(), n, appended_ms=ms) for n, s in enumerate((ahead, behind))],
+                        None, BOUNDS, NOW)
+    assert batch.newest == appended and batch.late == 0
+    first, second = (dict(zip(SNAPSHOT_COLUMNS, row, strict=True)) for row in batch.rows)
+    assert (first["appended_at"], first["source"], first["lane"], first["refund_fen"]) == (
+        appended, "county_report", "yingde", 77)
+    assert (second["source"], second["lane"], second["refund_fen"]) == ("adapter", "", None)

@@ -69,7 +69,8 @@ def test_materialized_views_read_and_write_shard_local_tables(replicated: bool):
     assert len(views) == sum(m.sql.count("CREATE MATERIALIZED VIEW") for m in available()) >= 2
     sources = {"session_state_local": "snapshots_local", "session_minute_local": "snapshots_local",
                "session_newest_local": "snapshots_local", "session_closings_local": "snapshots_local",
-               "topic_state_local": "topic_stats_local"}
+               "session_claims_local": "snapshots_local", "lane_newest_local": "snapshots_local",
+               "lane_closings_local": "snapshots_local", "topic_state_local": "topic_stats_local"}
     for _, target, body in views:
         assert re.findall(r"FROM (\w+)", body) == [sources[target]], target
 
@@ -104,9 +105,29 @@ def test_the_ledger_is_replicated_across_the_whole_cluster_or_local_to_each_node
     assert ledger(CREATE_LEDGER, SHARDED) == CREATE_LEDGER.strip()
 
 
+def test_an_alter_changes_every_local_table_and_adds_columns_to_the_distributed_one():
+    """0008: new columns reach the Distributed table too (its columns were copied from the
+    local table when it was created), after the local tables; the sorting key is local only."""
+    statement = ("ALTER TABLE snapshots\n    ADD COLUMN IF NOT EXISTS a DateTime64(3, 'UTC') DEFAULT b,\n"
+                 "    ADD COLUMN IF NOT EXISTS c LowCardinality(String) DEFAULT 'x,y',\n"
+                 "    MODIFY ORDER BY (session_id, observed_at, c)")
+    local, distributed = convert(statement, REPLICATED, on_cluster=True)
+    assert not local.once and not distributed.once
+    assert _words(local.sql) == _words(
+        "ALTER TABLE snapshots_local ON CLUSTER festival ADD COLUMN IF NOT EXISTS a DateTime64(3, 'UTC') DEFAULT b, "
+        "ADD COLUMN IF NOT EXISTS c LowCardinality(String) DEFAULT 'x,y', MODIFY ORDER BY (session_id, observed_at, c)")
+    assert _words(distributed.sql) == _words(
+        "ALTER TABLE snapshots ON CLUSTER festival ADD COLUMN IF NOT EXISTS a DateTime64(3, 'UTC') DEFAULT b, "
+        "ADD COLUMN IF NOT EXISTS c LowCardinality(String) DEFAULT 'x,y'")
+    (only_local,) = convert("ALTER TABLE snapshots MODIFY ORDER BY (session_id, observed_at)", SHARDED)
+    assert only_local.sql.startswith("ALTER TABLE snapshots_local\n")
+
+
 def test_unknown_statements_and_bad_cluster_names_are_refused():
     with pytest.raises(UnsupportedStatement):
-        convert("ALTER TABLE snapshots ADD COLUMN x UInt8", REPLICATED)
+        convert("ALTER TABLE snapshots DROP COLUMN x", REPLICATED)
+    with pytest.raises(UnsupportedStatement):
+        convert("RENAME TABLE snapshots TO old_snapshots", REPLICATED)
     with pytest.raises(ValueError):
         cluster_ddl("festival; DROP TABLE snapshots")
 

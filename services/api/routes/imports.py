@@ -4,8 +4,10 @@ own export, CSV or .xlsx, as the request body, or as multipart/form-data with a 
 part and the park's own column mapping as a `mapping` part.
 
 All or nothing: a county-scoped key may only report its own county (403 listing the other
-counties' rows); any bad row gets 422 listing every row's problems; only a clean file is
-published, and the answer is 200 once Kafka acknowledged every snapshot. Uploading the
+counties' rows); any bad row gets 422 listing every row's problems, a row adding to a
+session that belongs elsewhere (an adapter feeds it, or another county reported it first:
+contract 1.1) among them; only a clean file is published, and the answer is 200 once Kafka
+acknowledged every snapshot. Uploading the
 same file again, or a corrected one, replaces figures (identity `(session_id, 数据时间)`),
 it never adds to them. Every file gets a 4xx with a JSON body rather than a 5xx: the body
 is bounded while it streams in (upload.py), the file is read within limits (ingest's
@@ -21,7 +23,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from services.api.deps import Access, AccessDep, SettingsDep
+from services.api.deps import Access, AccessDep, SettingsDep, StoreDep
 from services.api.upload import BadUpload, TooLarge, Upload, read_upload
 
 # Declared exception to the layers: the county-report format and its publisher belong to
@@ -69,7 +71,7 @@ ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schem
     openapi_extra=BODY,
 )
 async def post_import(
-    request: Request, access: AccessDep, settings: SettingsDep,
+    request: Request, access: AccessDep, settings: SettingsDep, store: StoreDep,
     mapping: str | None = Query(None, max_length=40, description="read the file with this shipped mapping"),
 ) -> JSONResponse:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -94,10 +96,12 @@ async def post_import(
     if foreign:
         return await _done(request, access, upload, report, "forbidden", 403,
                            f"this key reports county {access.reports_for!r} only; nothing was applied", foreign)
-    if report.problems:
+    elsewhere = await run_in_threadpool(county.check_owners, store, report)
+    problems = sorted(report.problems + elsewhere, key=lambda p: p.row)
+    if problems:
+        refused = report.refused_rows + len({p.row for p in elsewhere} - {p.row for p in report.problems})
         return await _done(request, access, upload, report, "invalid", 422,
-                           f"{report.refused_rows} row(s) have problems; nothing was applied",
-                           report.problems)
+                           f"{refused} row(s) have problems; nothing was applied", problems)
     try:
         published = await run_in_threadpool(
             county.publish, report.snapshots, settings.kafka_access, settings.snapshot_topic

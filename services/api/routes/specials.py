@@ -14,7 +14,8 @@ from services.api.models import Figures, SpecialFigures, Specials, errors
 
 router = APIRouter(prefix="/v1", tags=["specials"])
 
-_ZERO = Figures(gmv_fen=0, orders=0, units_sold=0, viewers_total=0, viewers_online=0, sessions=0, sessions_live=0)
+_ZERO = Figures(gmv_fen=0, orders=0, units_sold=0, viewers_total=0, viewers_online=0, sessions=0, sessions_live=0,
+                refund_fen=0, refund_sessions=0)
 
 
 def percent_text(bp: int) -> str:

@@ -22,6 +22,8 @@ _ZERO = {
     "viewers_online": 0,
     "sessions": 0,
     "sessions_live": 0,
+    "refund_fen": 0,
+    "refund_sessions": 0,
 }
 
 

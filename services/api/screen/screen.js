@@ -37,6 +37,23 @@ function setAmount(element, fen) {
   element.dataset.fen = fen.toString();
 }
 
+// 退款金额 where the platforms report it (contract 1.1): summed over the sessions that do, and
+// hidden when none does (unknown is not zero). 成交金额 above it is gross of refunds.
+function setRefund(element, totals) {
+  const known = totals.refund_sessions > 0;
+  element.hidden = !known;
+  if (!known) {
+    element.replaceChildren();
+    delete element.dataset.fen;
+    return;
+  }
+  const y = yuan(totals.refund_fen);
+  element.replaceChildren('退款金额 ', y.text, unit(`${y.unit}元`));
+  element.title = `${yuanExact(totals.refund_fen)}（${fenExact(totals.refund_fen)}）· ${totals.refund_sessions} 场报告退款`;
+  element.dataset.fen = totals.refund_fen.toString();
+  element.dataset.sessions = String(totals.refund_sessions);
+}
+
 function setCount(element, n, suffix) {
   const c = count(n);
   element.replaceChildren(c.text, unit(`${c.unit}${suffix}`));
@@ -89,6 +106,7 @@ function render(charts, figures) {
   $('#scope-name').textContent = scopeName(figures.county);
   document.title = `${scopeName(figures.county)} · 直播节数据大屏`;
   setAmount($('#gmv'), figures.totals.gmv_fen);
+  setRefund($('#refund'), figures.totals);
   setCount($('#orders'), figures.totals.orders, '单');
   setCount($('#units'), figures.totals.units_sold, '件');
   setCount($('#online'), figures.totals.viewers_online, '人');

@@ -3,7 +3,8 @@ rooms on platforms without a live API, uploaded as livefest's CSV/xlsx template 
 back office's own export read through a column mapping (schemas/county_reports/), and
 published as `livefest.snapshot.v1` snapshots.
 
-Public: `parse_report` and `foreign_rows` (pure, bounded: limits.py), `load_mapping` /
+Public: `parse_report` and `foreign_rows` (pure, bounded: limits.py), `check_owners` (the
+rows whose session belongs elsewhere, contract 1.1: one read of the store), `load_mapping` /
 `mapping_by_name` (a county's own mapping, or a shipped one by name), `publish` (Kafka,
 waits for the acks), and the audit trail of uploads (`describe_import`, `record_import`,
 `read_imports`). The HTTP API (`POST /v1/imports`) and `livefest import FILE` are the two
@@ -17,10 +18,11 @@ from services.ingest.county.limits import MAX_BYTES, MAX_MAPPING_BYTES
 from services.ingest.county.mapping import Mapping
 from services.ingest.county.mapping import by_name as mapping_by_name
 from services.ingest.county.mapping import load as load_mapping
+from services.ingest.county.owners import check_owners
 from services.ingest.county.publish import NotDelivered, publish
 from services.ingest.county.report import ParsedRow, Report, ReportError, foreign_rows, parse_report
 from services.ingest.county.rows import Problem
 
 __all__ = ["MAX_BYTES", "MAX_MAPPING_BYTES", "ImportRecord", "Mapping", "NotDelivered", "ParsedRow", "Problem",
-           "Report", "ReportError", "describe_import", "foreign_rows", "load_mapping", "mapping_by_name",
-           "parse_report", "publish", "read_imports", "record_import"]
+           "Report", "ReportError", "check_owners", "describe_import", "foreign_rows", "load_mapping",
+           "mapping_by_name", "parse_report", "publish", "read_imports", "record_import"]
