@@ -1,4 +1,4 @@
-"""The API app with no store and no broker, for county-report upload tests: publishing and
+"""The API app with an empty store and no broker, for county-report upload tests: publishing and
 the audit trail are replaced by recorders (what the route hands them is what is checked).
 Run as a module (`python -m tests.support.upload_app PORT`) it serves the app with uvicorn,
 for tests that measure the server process itself."""
@@ -14,10 +14,14 @@ from services.ingest import county
 
 
 class NoStore:
-    """Nothing here reads figures: the upload route never touches the store."""
+    """A store that has never seen a session: the upload route only asks it who owns the
+    report's sessions (contract 1.1), and here nobody does."""
 
     def reader(self, limits: object, pool_size: int) -> "NoStore":
         return self
+
+    def rows(self, sql: str, parameters: object = None, settings: object = None) -> list[tuple[object, ...]]:
+        return []
 
     def close(self) -> None:
         pass
