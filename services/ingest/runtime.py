@@ -86,7 +86,8 @@ class Ingest:
                 if api.room_is_account and len(account.rooms) > 1:
                     raise SystemExit(f"{platform}: every room is an account of its own; give each room "
                                      "its client_id and client_secret (deploy/ingest.example.toml)")
-                self._add(http, api, account, self._source(api, account, tokens), str(index), account.client_id)
+                self._add(http, api.for_account(), account, self._source(api, account, tokens), str(index),
+                          account.client_id)
         if self.config.qianchuan is not None:
             self._add_qianchuan(http, self.config.qianchuan, tokens)
 

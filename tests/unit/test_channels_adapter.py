@@ -22,7 +22,7 @@ from services.ingest.adapters.api import (
     RateLimited,
     TokenExpired,
 )
-from services.ingest.adapters.channels_api import API
+from services.ingest.adapters.channels_api import API, ChannelsApi
 from services.ingest.adapters.common import Attribution, MalformedPayload
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "platforms" / "examples" / "channels"
@@ -168,10 +168,28 @@ class Answers:
         return Dated(API.unwrap(self.by_ds.get(kwargs["json"]["ds"], load("getlivelist_empty"))), self.dated)
 
 
+def polling() -> ChannelsApi:
+    """The adapter of an account after its first cycle (the catch-up after a start done)."""
+    api = API.for_account()
+    api.caught_up = True
+    return api
+
+
+async def test_the_first_listing_after_a_start_catches_up_a_week_then_today_and_yesterday():
+    api = API.for_account()
+    at = datetime(2021, 10, 25, 16, 10, tzinfo=UTC)  # 00:10 on 26 Oct in Beijing
+    first = Answers({20211025: load("getlivelist")})
+    await api.listings(first, at)
+    assert first.asked == [20211019, 20211020, 20211021, 20211022, 20211023, 20211024, 20211025, 20211026]
+    then = Answers({20211025: load("getlivelist")})
+    await api.listings(then, at)
+    assert then.asked == [20211025, 20211026]
+
+
 async def test_listing_asks_for_today_and_yesterday_by_the_platforms_day():
     answers = Answers({20211025: load("getlivelist")})
     # 00:10 on 26 Oct in Beijing (16:10 UTC on the 25th): yesterday's lives still run.
-    found = await API.listings(answers, datetime(2021, 10, 25, 16, 10, tzinfo=UTC))
+    found = await polling().listings(answers, datetime(2021, 10, 25, 16, 10, tzinfo=UTC))
     assert answers.asked == [20211025, 20211026]
     assert found == [Listing("", True, EXPORT_ID),
                      Listing("", True, "export/UzFfAgtgekIEAQAAAAAAc1ZQkTa0OQAAAAstQy6ubaLX4KHWvLEZgBPEvaFsP3V6E_"
@@ -179,7 +197,7 @@ async def test_listing_asks_for_today_and_yesterday_by_the_platforms_day():
 
 
 async def test_a_list_that_has_more_is_reported_not_ignored():
-    found = await API.listings(Answers({20211025: load("getlivelist_has_more")}, "Mon, 25 Oct 2021 02:00:00 GMT"),
+    found = await polling().listings(Answers({20211025: load("getlivelist_has_more")}, "Mon, 25 Oct 2021 02:00:00 GMT"),
                                datetime(2021, 10, 25, 2, 0, tzinfo=UTC))
     assert [x.live_id for x in found if isinstance(x, Listing)] == [EXPORT_ID]
     assert [x.reason for x in found if isinstance(x, MalformedPayload)] == ["list_truncated"]
@@ -188,6 +206,6 @@ async def test_a_list_that_has_more_is_reported_not_ignored():
 async def test_a_wrong_estimate_of_the_platforms_day_is_corrected_by_its_date():
     # We think it is 24 Oct 23:50 in Beijing; WeChat's answers say 26 Oct 00:10 (a long pause).
     answers = Answers({20211025: load("getlivelist")}, "Mon, 25 Oct 2021 16:10:00 GMT")
-    found = await API.listings(answers, datetime(2021, 10, 24, 15, 50, tzinfo=UTC))
+    found = await polling().listings(answers, datetime(2021, 10, 24, 15, 50, tzinfo=UTC))
     assert answers.asked == [20211023, 20211024, 20211025, 20211026]
     assert [x.live_id for x in found if isinstance(x, Listing)][0] == EXPORT_ID

@@ -38,7 +38,9 @@ PLAN = next(p for p in FESTIVAL.plans if p.room_id == "channels-park-lianzhou-00
 
 
 class Rig:
-    def __init__(self) -> None:
+    """An adapter that has been polling (its catch-up after a start done) unless `started`."""
+
+    def __init__(self, started: bool = False) -> None:
         self.office = BackOffice(FESTIVAL, speed=1.0)
         self.office.clock = FixedClock(PLAN.starts)  # type: ignore[assignment]
         self.faults: list[str | None] = []
@@ -63,7 +65,9 @@ class Rig:
         )
         self.registry = CollectorRegistry()
         self.spool = MemorySpool()
-        self.client = client_for(API, accounts(config)[0], self.http, IngestMetrics.create(self.registry), self.spool,
+        api = API.for_account()
+        api.caught_up = not started
+        self.client = client_for(api, accounts(config)[0], self.http, IngestMetrics.create(self.registry), self.spool,
                                  clock=self.office.clock)  # type: ignore[arg-type]
         self.poller = Poller(self.client, self.spool, "snapshots", "topicstats")  # type: ignore[arg-type]
 
@@ -105,6 +109,21 @@ def fields(snapshot: Snapshot) -> dict[str, Any]:
     return {k: getattr(snapshot, k) for k in (
         "session_id", "room_id", "county", "special", "observed_at", "status", "viewers_online", "viewers_total",
         "orders", "units_sold", "gmv_fen", "refund_fen", "products_listed")}
+
+
+async def test_a_live_that_ran_while_no_adapter_did_is_read_at_the_first_cycle_after_a_start():
+    # The adapter starts three days after the live ended (a restart after an outage): its
+    # final figures are still read, once, and a later cycle lists only today and yesterday.
+    rig = Rig(started=True)
+    late = PLAN.ends + timedelta(days=3)
+    assert await rig.cycle_at(late)
+    assert [fields(s) for s in rig.spool.snapshots()] == [expected(late)]
+    assert expected(late)["status"] == "ended"
+    lists = rig.paths.count("/channels/channels/livedashboard/getlivelist")
+    assert await rig.cycle_at(late + timedelta(minutes=1))
+    assert rig.paths.count("/channels/channels/livedashboard/getlivelist") - lists == 2
+    assert len(rig.spool.snapshots()) == 1
+    await rig.http.aclose()
 
 
 async def test_a_live_across_midnight_to_its_end(rig: Rig):

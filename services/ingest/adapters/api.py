@@ -20,7 +20,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import httpx
 
@@ -153,6 +153,7 @@ class PlatformApi(Protocol):
     async def detail(self, call: Caller, listing: Listing) -> Mapping[str, Any]: ...
     def days(self, row: Mapping[str, Any]) -> tuple[date, date]: ...
     async def closed_day(self, call: Caller, row: Mapping[str, Any], day: date) -> Carry: ...
+    def for_account(self) -> "PlatformApi": ...
 
 
 def parse_listing(build: Callable[[], Listing]) -> Listing | MalformedPayload:
@@ -180,6 +181,11 @@ class BaseApi:
         """What one cycle spends of the quota, by API path (the simulator-only platforms
         have none to spend: one listing call per page plus one per room, roughly)."""
         return {"*": 1 + rooms}
+
+    def for_account(self) -> "PlatformApi":
+        """The API as one credential's poller uses it: itself, unless it keeps state of its
+        own per account (what a cycle since the start has listed)."""
+        return cast(PlatformApi, self)
 
     def decode(self, body: bytes) -> Any:
         return json.loads(body)

@@ -3,7 +3,9 @@
 Each room is a Channels account (视频号助手) with its own app credentials; every live the
 account lists is one of that room's sessions. A cycle lists the lives created on the
 platform's current day and the day before (a broadcast runs across midnight) with
-`getlivelist`, then reads each one not yet ended with `getlivedata`.
+`getlivelist`, then reads each one not yet read ended with `getlivedata`. The first cycle
+after a start lists the last CATCH_UP_DAYS days: a broadcast that began and ended while no
+adapter ran (a restart, an outage over a day) still gets its final figures read.
 
 `getlivelist` takes only the day (`ds`, a number YYYYMMDD): it has no cursor, so an answer
 with `has_more` true cannot be continued; that is reported as a failed record
@@ -30,6 +32,9 @@ PERMISSION = (
 )
 
 
+CATCH_UP_DAYS = 7
+
+
 class ChannelsApi(BaseApi):
     platform = "channels"
     documented = True
@@ -39,8 +44,15 @@ class ChannelsApi(BaseApi):
     # what getApiQuota answers (read at the start of every quota day).
     quota = wechat.daily_quota(None, "read from getApiQuota")
 
+    def __init__(self) -> None:
+        self.caught_up = False  # whether a cycle since the start listed the last CATCH_UP_DAYS days
+
+    def for_account(self) -> "ChannelsApi":
+        return ChannelsApi()
+
     def calls_per_cycle(self, rooms: int) -> dict[str, int]:
-        # Two days of lives listed, and the account's live (one at a time) read.
+        # Two days of lives listed, and the account's live (one at a time) read (the catch-up
+        # after a start is once, not per cycle).
         return {LIST: 2, DATA: 1}
 
     def authorize(self, params: dict[str, Any], headers: dict[str, str], token: str) -> None:
@@ -57,16 +69,19 @@ class ChannelsApi(BaseApi):
 
     async def listings(self, call: Caller, now: datetime) -> list[Listing | MalformedPayload]:
         today = now.astimezone(SHANGHAI).date()
-        found, answered = await self._days(call, today)
+        back = 1 if self.caught_up else CATCH_UP_DAYS
+        found, answered = await self._days(call, today, back)
         if answered is not None and answered != today:  # our estimate of the platform's day was off
-            found, _ = await self._days(call, answered)
+            found, _ = await self._days(call, answered, back)
+        self.caught_up = True
         return list(found.values())
 
-    async def _days(self, call: Caller, today: date) -> tuple[dict[str, Listing | MalformedPayload], date | None]:
-        """The lives of `today` and the day before, and the platform's day by the first answer."""
+    async def _days(self, call: Caller, today: date,
+                    back: int) -> tuple[dict[str, Listing | MalformedPayload], date | None]:
+        """The lives of `today` and the `back` days before, and the platform's day by the first answer."""
         found: dict[str, Listing | MalformedPayload] = {}
         answered: date | None = None
-        for day in (today - timedelta(days=1), today):
+        for day in (today - timedelta(days=n) for n in range(back, -1, -1)):
             ds = int(day.strftime("%Y%m%d"))
             answer: Dated = await call("POST", LIST, json={"ds": ds}, dated=True)
             answered = answered or platform_day(answer.date)
