@@ -202,7 +202,12 @@ def main() -> None:
     parser.add_argument("--api-seconds", type=float, default=8.0, help="API load while ingesting (bench/api_load.py)")
     parser.add_argument("--store", choices=("server", "embedded"), default="server",
                         help="the production shape (default), or everything in one process on the embedded engine")
+    parser.add_argument("--ports", metavar="FIRST-LAST",
+                        help="the ports to give the API and the ClickHouse servers (default: the test harness's "
+                             "range): benchmarks and test runs sharing a machine each take a range of their own")
     args = parser.parse_args()
+    if args.ports:
+        os.environ["LIVEFEST_TEST_PORTS"] = args.ports  # read by tests/support/pipeline.py's free_port
     kafka = Settings().kafka_access  # LIVEFEST_KAFKA and its TLS/SASL settings, as the services read them
     bootstrap = kafka.bootstrap
     if not kafka_admin.reachable(bootstrap):

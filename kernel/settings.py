@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         20_000, ge=1, description="most snapshots per ClickHouse write (bigger batches collapse more in the views)"
     )
     batch_seconds: float = Field(0.25, gt=0, description="longest wait to fill a batch")
+    writes_in_flight: int = Field(
+        2, ge=1, le=4,
+        description="batches an aggregator worker stores at once (acknowledged in delivery order all the "
+        "same): while ClickHouse inserts one, the worker decodes and sends the next",
+    )
     stale_after_seconds: int = Field(120, ge=1, description="viewers_online counts this long")
     max_future_seconds: int = Field(
         300, ge=0, description="how far observed_at may be ahead of the broker's append time (else from_the_future)"

@@ -31,7 +31,7 @@ class Aggregator(BatchAgent):
                              future=timedelta(seconds=settings.max_future_seconds))
         source = app.topic(settings.snapshot_topic, partitions=settings.topic_partitions)
         super().__init__(app, source, app.topic(settings.dlq_topic), store, metrics,
-                         metrics.consumed, metrics.rejected)
+                         metrics.consumed, metrics.rejected, writes_in_flight=settings.writes_in_flight)
         self.lag = LagProbe(app, settings, metrics)
 
 
