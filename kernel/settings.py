@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(8, ge=1)
     consumer_group: str = "livefest-aggregator"
     session_timeout_seconds: float = Field(10.0, ge=6, description="Kafka consumer-group session timeout")
+    partition_discovery_seconds: float = Field(
+        5.0, gt=0, le=300,
+        description="how often an aggregator worker refreshes the topics' metadata: partitions added to a "
+        "topic are read within about this long plus a rebalance (Kafka clients' default: 300 s)",
+    )
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=0, le=65535)
