@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from kernel.clickhouse import Store
 from kernel.settings import Settings
 from kernel.timeutil import from_micros
-from services.aggregator.batch import Batch, Bounds, Message, build_batch
+from services.aggregator.batch import Batch, Bounds, Record, build_batch
 from services.aggregator.batch_agent import BatchAgent
 from services.aggregator.consumer import BatchApp
 from services.aggregator.lag import LagProbe
@@ -35,7 +35,7 @@ class Aggregator(BatchAgent):
         self.lag = LagProbe(app, settings, metrics)
 
 
-    def build(self, messages: Sequence[Message], received_at: datetime) -> Batch:
+    def build(self, messages: Sequence[Record], received_at: datetime) -> Batch:
         return build_batch(messages, self.watermark, self.bounds, received_at)
 
     def seen(self, batch: Batch) -> None:

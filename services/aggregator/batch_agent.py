@@ -37,7 +37,7 @@ from prometheus_client import Counter
 from kernel.clickhouse import Store
 from kernel.layout import check
 from services.aggregator import steps
-from services.aggregator.batch import Batch, DeadLetter, Message
+from services.aggregator.batch import Batch, DeadLetter, Message, Record
 from services.aggregator.consumer import BatchApp, Delivery
 from services.aggregator.decode import Rejected
 from services.aggregator.inflight import InFlight
@@ -66,7 +66,7 @@ class BatchAgent:
         self.rejected = rejected
         app.agent(app.batch_channel(source), name=self.name, concurrency=1)(self.run)
 
-    def build(self, messages: Sequence[Message], received_at: datetime) -> Batch:
+    def build(self, messages: Sequence[Record], received_at: datetime) -> Batch:
         raise NotImplementedError
 
     def seen(self, batch: Batch) -> None:
@@ -97,7 +97,7 @@ class BatchAgent:
             await in_flight.cancel()  # a stop: nothing still in flight is acknowledged
 
     def decode(self, delivery: Delivery) -> Batch:
-        messages = steps.messages_of(delivery)
+        messages = steps.records_of(delivery)
         self.consumed.inc(len(messages))
         received_at = datetime.now(UTC)
         batch = Stages(self.metrics)("decode", lambda: self.build(messages, received_at))
@@ -113,7 +113,7 @@ class BatchAgent:
         written = await timed.wait("write", steps.write_rows(self.write, self.store, batch.rows, self.metrics))
         if written.refused:
             now = datetime.now(UTC)
-            refused = [DeadLetter(batch.messages[i], Rejected("store_rejected", why), now)
+            refused = [DeadLetter(Message.of(batch.messages[i]), Rejected("store_rejected", why), now)
                        for i, why in sorted(written.refused.items())]
             await timed.wait("dead_letters", steps.publish_dead_letters(self.dead_letters, refused, self.rejected))
 

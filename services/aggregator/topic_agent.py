@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from kernel.clickhouse import Store
 from kernel.settings import Settings
-from services.aggregator.batch import Batch, Bounds, Message, build_topic_stats_batch
+from services.aggregator.batch import Batch, Bounds, Record, build_topic_stats_batch
 from services.aggregator.batch_agent import BatchAgent
 from services.aggregator.consumer import BatchApp
 from services.aggregator.metrics import AggregatorMetrics
@@ -24,5 +24,5 @@ class TopicStatsAggregator(BatchAgent):
                          store, metrics, metrics.topicstats_consumed, metrics.topicstats_rejected,
                          writes_in_flight=settings.writes_in_flight)
 
-    def build(self, messages: Sequence[Message], received_at: datetime) -> Batch:
+    def build(self, messages: Sequence[Record], received_at: datetime) -> Batch:
         return build_topic_stats_batch(messages, self.bounds, received_at)
