@@ -86,7 +86,10 @@ class BatchAgent:
             await self.prepare()
             async for delivery in stream:
                 batch = self.decode(delivery)
-                await in_flight.add(self.persist(batch), functools.partial(self.acknowledge, delivery))
+                # Waits while `writes_in_flight` writes are running: the time the event loop
+                # sits idle because the writes, not the decoding, set the pace.
+                await Stages(self.metrics).wait("write_wait", in_flight.add(
+                    self.persist(batch), functools.partial(self.acknowledge, delivery)))
             await in_flight.drain()
         except asyncio.CancelledError:
             raise
