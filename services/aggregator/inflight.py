@@ -34,6 +34,7 @@ class InFlight:
         self.limit = limit
         self.on_failure = on_failure
         self._batches: deque[asyncio.Task[None]] = deque()
+        self._failure: BaseException | None = None  # the first batch that failed, once one has
 
     def __len__(self) -> int:
         return len(self._batches)
@@ -45,6 +46,8 @@ class InFlight:
         try:
             while len(self._batches) >= self.limit:
                 await self._retire_oldest()
+            if self._failure is not None:  # crash-only: no write starts after a failure
+                raise self._failure
         except BaseException:
             _discard(store)
             raise
@@ -90,6 +93,7 @@ class InFlight:
         except EarlierBatchFailed:
             raise
         except Exception as exc:  # halt at once, not when this batch is retired
+            self._failure = self._failure or exc
             await self.on_failure(exc)
             raise
 

@@ -151,6 +151,21 @@ async def test_add_waits_for_room_and_raises_a_failure_before_starting_another_w
     assert writes.acked == [1]
 
 
+async def test_no_write_starts_once_a_batch_has_failed_even_one_not_yet_retired():
+    writes = Writes()
+    in_flight = InFlight(3, writes.on_failure)
+    for n in (1, 2):
+        await writes.add(in_flight, n)
+    writes.fail(2, RuntimeError("batch 2"))  # batch 1 is still being written
+    await settle()
+    with pytest.raises(RuntimeError, match="batch 2"):
+        await writes.add(in_flight, 3)
+    assert writes.started == [1, 2], "a write started after an earlier one failed"
+    writes.release(1)
+    await in_flight.cancel()
+    assert writes.acked == []
+
+
 async def test_a_stop_with_writes_in_flight_acknowledges_none_of_them_written_or_not():
     writes = Writes()
     in_flight = InFlight(3, writes.on_failure)
