@@ -7,7 +7,9 @@ written by the latest of those timestamps, and the last row by the latest timest
 every row is written. The bench polls the metrics only to notice progress, four times a
 second (each scrape costs the worker some CPU), and the poll interval does not enter the
 rate. With several workers, every worker's timestamp counts: the clock starts at the latest
-write seen at the first poll, and the rows seen then are left out of the rate.
+write seen at the first poll, and the rows seen then are left out of the rate. The clock stops
+once the workers have written N rows *and* committed every offset: with several workers a
+rebalance at start-up has a delivery read and written again, and its rows count once.
 """
 
 import time
@@ -52,19 +54,22 @@ def drain(pipeline: Pipeline, total: int, on_first_write: Callable[[], None] | N
     if on_first_write:
         on_first_write()
     deadline, report = time.monotonic() + timeout_s, time.monotonic() + 5
-    while (now := progress(pipeline)).rows < total:
+    while (now := progress(pipeline)).rows < total or not pipeline.consumed_offsets_caught_up():
         if time.monotonic() > report:
             print(f"  written {now.rows:,}/{total:,}", flush=True)
             report = time.monotonic() + 5
         if time.monotonic() > deadline:
             raise SystemExit(f"the aggregator did not write {total:,} rows within {timeout_s:.0f} s")
         time.sleep(POLL_S)
+    if now.rows > total:
+        print(f"  {now.rows - total:,} rows were written twice (a delivery read again after a rebalance): "
+              "the rate counts each snapshot once", flush=True)
     seconds = now.last_write - first.last_write
     if first.rows > total // 2 or seconds <= 0:  # too few rows left to time: say so rather than print a rate
         print(f"  {first.rows:,} of {total:,} rows were written before the first write was seen: no rate "
               "(use more --snapshots)", flush=True)
         return Drained(0.0, 0, seconds, first.rows)
-    drained = Drained((now.rows - first.rows) / seconds, now.rows - first.rows, seconds, first.rows)
+    drained = Drained((total - first.rows) / seconds, total - first.rows, seconds, first.rows)
     print(f"  {drained.rate:,.0f} snapshots/s ({drained.rows_timed:,} rows in {seconds:.2f} s after the first "
           f"{first.rows:,}, by the workers' write clock)", flush=True)
     return drained
