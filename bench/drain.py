@@ -22,7 +22,7 @@ ROWS = "livefest_aggregator_batch_size_sum"
 WRITES = "livefest_aggregator_batch_size_count"
 LAST_WRITE = "livefest_aggregator_last_write_timestamp_seconds"
 STAGE_SECONDS = "livefest_aggregator_stage_seconds_sum"
-STAGES = ("decode", "dead_letters", "write", "write_wait", "ack", "commit")
+STAGES = ("decode", "dead_letters", "write", "write_wait", "delivery_wait", "ack", "commit")
 POLL_S = 0.25
 
 

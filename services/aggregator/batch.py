@@ -99,6 +99,15 @@ class Batch:
     newest: datetime | None = None
     late: int = 0
 
+    def extend(self, later: "Batch") -> None:
+        """Append the batch of the records that followed this one's (decoded from the
+        watermark this one left)."""
+        self.rows += later.rows
+        self.messages += later.messages
+        self.dead_letters += later.dead_letters
+        self.newest = later.newest or self.newest
+        self.late += later.late
+
 
 def build_batch(
     messages: Sequence[Record], watermark: datetime | None, bounds: Bounds, received_at: datetime

@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# Records decoded between two returns to the event loop (~15 ms of work on an idle core).
+DECODE_CHUNK = 2_000
+
 
 class BatchAgent:
     """Subclasses say how to build a batch, how to write it, and what follows a write."""
@@ -84,12 +87,16 @@ class BatchAgent:
             # for one server's would acknowledge rows the shards do not hold yet.
             await asyncio.get_running_loop().run_in_executor(None, check, self.store)
             await self.prepare()
+            idle_since: float | None = None
             async for delivery in stream:
-                batch = self.decode(delivery)
+                if idle_since is not None:  # the agent had nothing to do: the consumer set the pace
+                    self.metrics.stage_seconds.labels("delivery_wait").observe(time.perf_counter() - idle_since)
+                batch = await self.decode(delivery)
                 # Waits while `writes_in_flight` writes are running: the time the event loop
                 # sits idle because the writes, not the decoding, set the pace.
                 await Stages(self.metrics).wait("write_wait", in_flight.add(
                     self.persist(batch), functools.partial(self.acknowledge, delivery)))
+                idle_since = time.perf_counter()
             await in_flight.drain()
         except asyncio.CancelledError:
             raise
@@ -99,12 +106,23 @@ class BatchAgent:
         finally:
             await in_flight.cancel()  # a stop: nothing still in flight is acknowledged
 
-    def decode(self, delivery: Delivery) -> Batch:
-        messages = steps.records_of(delivery)
-        self.consumed.inc(len(messages))
+    async def decode(self, delivery: Delivery) -> Batch:
+        """Decode a delivery DECODE_CHUNK records at a time, giving the event loop back in
+        between: meanwhile the consumer gathers the next delivery and finished writes are
+        acknowledged, instead of waiting for the whole delivery to be decoded. The chunks are
+        decoded in order, each from the watermark the one before left (`seen`), so the rows,
+        dead letters and late counts are those of decoding the delivery at once."""
+        records = steps.records_of(delivery)
+        self.consumed.inc(len(records))
         received_at = datetime.now(UTC)
-        batch = Stages(self.metrics)("decode", lambda: self.build(messages, received_at))
-        self.seen(batch)
+        timed, batch = Stages(self.metrics), Batch()
+        for start in range(0, len(records), DECODE_CHUNK):
+            chunk = records[start:start + DECODE_CHUNK]
+            part = timed("decode", lambda chunk=chunk: self.build(chunk, received_at))  # type: ignore[misc]
+            self.seen(part)
+            batch.extend(part)
+            if start + DECODE_CHUNK < len(records):
+                await asyncio.sleep(0)
         return batch
 
     async def persist(self, batch: Batch) -> None:

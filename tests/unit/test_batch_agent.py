@@ -7,7 +7,7 @@ import asyncio
 import json
 import threading
 from collections import namedtuple
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +15,9 @@ from faust.types import TP
 from prometheus_client import CollectorRegistry
 
 from kernel.settings import Settings
+from services.aggregator import batch_agent
 from services.aggregator.agent import Aggregator
+from services.aggregator.batch import Bounds, build_batch
 from services.aggregator.consumer import Delivery
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.writer import Written
@@ -96,6 +98,17 @@ def delivery(values: list[bytes], first: int = 0) -> Delivery:
     tp = TP(TOPIC, 0)
     records = [Record(TOPIC, 0, first + n, b"k", v, APPENDED_MS) for n, v in enumerate(values)]
     return Delivery(TOPIC, {tp: records}, 1)
+
+
+NOW = datetime(2021, 11, 14, 16, 0, 5, tzinfo=UTC)
+
+
+class FrozenNow(datetime):
+    """The agent's clock in the chunk test: `received_at` equal to the one-pass batch's."""
+
+    @classmethod
+    def now(cls, tz: Any = None) -> "FrozenNow":
+        return cls.fromtimestamp(NOW.timestamp(), tz)
 
 
 GOOD = [snapshot(observed_at=START + timedelta(seconds=n), gmv_fen=n).to_json_bytes() for n in range(3)]
@@ -220,3 +233,30 @@ async def test_a_stop_with_two_writes_in_flight_acknowledges_neither_and_waits_f
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, 5)
     assert journal == ["write 2", "write 3"], "a delivery was acknowledged after its worker was stopped"
+
+
+async def test_a_delivery_decoded_in_chunks_gives_what_decoding_it_at_once_gives(monkeypatch: pytest.MonkeyPatch):
+    # Chunks of 3 records, each decoded from the watermark the one before left: the same rows,
+    # dead letters, late count and watermark as one build_batch over the whole delivery.
+    journal = Journal()
+    values = [snapshot(observed_at=START + timedelta(minutes=m), gmv_fen=m).to_json_bytes()
+              for m in (30, 5, 31, 0, 45, 44, 10, 60)]
+    values[3:3] = [b"{nope", b""]
+    whole = build_batch([Record(TOPIC, 0, n, b"k", v, APPENDED_MS) for n, v in enumerate(values)], None,
+                        Bounds(late=timedelta(minutes=10), future=timedelta(seconds=300)), NOW)
+    assert whole.late == 3 and len(whole.dead_letters) == 2
+
+    def write(store: Any, rows: Any, metrics: Any) -> Written:
+        journal.append(f"write {len(rows)}")
+        return Written({})
+
+    agent = aggregator(journal, write, writes_in_flight=1)
+    monkeypatch.setattr(batch_agent, "DECODE_CHUNK", 3)
+    monkeypatch.setattr(batch_agent, "datetime", FrozenNow)
+    batch = await agent.decode(delivery(values))
+    assert (batch.rows, batch.messages, batch.late, batch.newest) == (whole.rows, whole.messages, whole.late,
+                                                                      whole.newest)
+    assert [(d.message, d.rejected) for d in batch.dead_letters] == [(d.message, d.rejected)
+                                                                     for d in whole.dead_letters]
+    assert agent.watermark == whole.newest
+    assert agent.metrics.late._value.get() == whole.late  # type: ignore[attr-defined]
