@@ -5,18 +5,22 @@ Publishes N synthetic snapshots over S sessions, then measures in one run:
   - a bare consumer's rate (aiokafka, the client Faust uses) reading and parsing the same
     messages with the same model: the baseline;
   - one aggregator worker's sustained throughput on that backlog (snapshots/s written to
-    ClickHouse) and its ratio to the baseline;
+    ClickHouse, timed by the worker's own write clock: drain.py) and its ratio to the baseline;
   - where each batch's time went: the worker's stages (decode, dead_letters, write, ack,
     and Faust's commits) in microseconds per snapshot, and what one written row costs in
     ClickHouse: the raw insert and each materialised view on its own (write_costs.py);
   - the API's latency under constant-rate load while the worker ingests (api_load.py);
   - freshness: producer ack -> figure visible in /v1/totals (p50, p99);
   - the worker process's peak RSS;
-  - the same backlog again with two workers, so scaling is measured, not assumed.
-Prints progress, one JSON line for the two-worker run, and as its last line one JSON
-object with every figure.
+  - two workers on a backlog twice as large (2N snapshots over 2S sessions), so scaling is
+    measured, not assumed;
+  - the embedded engine (everything in one process, LIVEFEST_CLICKHOUSE=chdb://...) on the N
+    snapshots: its rate, ratio and stages.
+Prints progress, one JSON line per extra phase, and as its last line one JSON object with
+every figure.
 
     python bench/bench.py [--snapshots 200000] [--sessions 5000] [--store server|embedded]
+                          [--phases one,two,embedded] [--ports FIRST-LAST]
 """
 
 import argparse
@@ -38,6 +42,7 @@ from aiokafka import AIOKafkaConsumer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import api_load  # noqa: E402  (beside this script)
+from drain import drain, stage_costs  # noqa: E402  (beside this script)
 from write_costs import write_costs as measure_write_costs  # noqa: E402  (beside this script)
 
 from kernel import kafka_admin  # noqa: E402
@@ -100,10 +105,6 @@ async def bare_consumer_rate(kafka: KafkaAccess, topic: str, expected: int) -> f
     return seen / (time.perf_counter() - started)
 
 
-def written(pipeline: Pipeline) -> int:
-    return int(pipeline.aggregator_metric("livefest_aggregator_batch_size_sum"))
-
-
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -119,54 +120,12 @@ def worker_pids(pipeline: Pipeline) -> list[int]:
     return [int(info["pid"]) for info in pipeline.aggregators().values()]
 
 
-STAGES = ("decode", "dead_letters", "write", "ack", "commit")
-
-
-def stage_costs(pipeline: Pipeline, snapshots: int) -> dict[str, float]:
-    """Microseconds per snapshot each stage of the batch path took, summed over the workers,
-    and how many rows one ClickHouse write carried on average (each insert has a fixed cost
-    on the server, so this number says much about the write's cost per row)."""
-    costs = {f"stage_{stage}_us": round(pipeline.aggregator_metric("livefest_aggregator_stage_seconds_sum",
-                                                                     stage=stage) / snapshots * 1e6, 2)
-             for stage in STAGES}
-    writes = pipeline.aggregator_metric("livefest_aggregator_batch_size_count")
-    costs["rows_per_write"] = round(written(pipeline) / writes) if writes else 0
-    return costs
-
-
 def server_store(pipeline: Pipeline) -> Store:
     """The pipeline's local server as livefest_admin (write costs create and drop scratch
     databases), with the password `livefest up` generated into its data directory."""
     password = credentials.passwords(pipeline.data_dir, {})[Role.ADMIN]
     return Store(f"http://127.0.0.1:{pipeline.env['LIVEFEST_CLICKHOUSE_HTTP_PORT']}/default", user=Role.ADMIN.user,
                  password=password)
-
-
-def drain(pipeline: Pipeline, total: int, api_seconds: float | None) -> tuple[float, dict[str, float]]:
-    """Wait for the workers to write `total` snapshots; the rate of the rows written after
-    the first write was seen (the rows seen then were written before the clock started: a
-    whole insert, or several workers' inserts, of up to 20,000 rows each), and the API's
-    figures when `api_seconds` of load ran meanwhile."""
-    already = wait_until(lambda: written(pipeline), 180, "the first write")
-    first = time.perf_counter()
-    load = api_load.start(pipeline.url, api_seconds) if api_seconds else None
-    last_report = first
-    while (done := written(pipeline)) < total:
-        if time.perf_counter() - last_report > 5:
-            print(f"  written {done:,}/{total:,}", flush=True)
-            last_report = time.perf_counter()
-        if time.perf_counter() - first > 900:
-            raise SystemExit("the aggregator did not finish within 15 minutes")
-        time.sleep(0.05)
-    elapsed = time.perf_counter() - first
-    if already > total // 2:  # too few rows left to time: say so rather than print a rate
-        print(f"  {already:,} of {total:,} rows were written before the first write was seen: no rate "
-              "(use more --snapshots)", flush=True)
-        return 0.0, api_load.figures(load) if load else {}
-    rate = (total - already) / elapsed
-    print(f"  {rate:,.0f} snapshots/s ({total - already:,} rows in {elapsed:.1f} s after the first "
-          f"{already:,})", flush=True)
-    return rate, api_load.figures(load) if load else {}
 
 
 def freshness(pipeline: Pipeline, samples: int) -> list[float]:
@@ -193,6 +152,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+PHASES = ("one", "two", "embedded")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--snapshots", type=int, default=200_000)
@@ -202,7 +164,18 @@ def main() -> None:
     parser.add_argument("--api-seconds", type=float, default=8.0, help="API load while ingesting (bench/api_load.py)")
     parser.add_argument("--store", choices=("server", "embedded"), default="server",
                         help="the production shape (default), or everything in one process on the embedded engine")
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help="which to run: one (one worker, with the baseline, the API load, freshness and "
+                             "write costs), two (two workers), embedded (the embedded engine's line)")
+    parser.add_argument("--ports", metavar="FIRST-LAST",
+                        help="the ports to give the API and the ClickHouse servers (default: the test harness's "
+                             "range): benchmarks and test runs sharing a machine each take a range of their own")
     args = parser.parse_args()
+    phases = set(args.phases.split(","))
+    if not phases <= set(PHASES):
+        parser.error(f"--phases: choose among {', '.join(PHASES)}")
+    if args.ports:
+        os.environ["LIVEFEST_TEST_PORTS"] = args.ports  # read by tests/support/pipeline.py's free_port
     kafka = Settings().kafka_access  # LIVEFEST_KAFKA and its TLS/SASL settings, as the services read them
     bootstrap = kafka.bootstrap
     if not kafka_admin.reachable(bootstrap):
@@ -210,22 +183,35 @@ def main() -> None:
 
     print(f"generating {args.snapshots:,} snapshots over {args.sessions:,} sessions", flush=True)
     messages = synthetic(args.snapshots, args.sessions)
-    one = single_worker(args, kafka, messages)
-    two = two_workers(args, kafka, messages) if args.store == "server" else {}
-    result = {**one, **two}
-    print(f"summary: one worker {one['snapshots_per_s']:,}/s vs bare consumer {one['bare_consumer_per_s']:,}/s "
-          f"(ratio {one['ratio']}), two workers {two.get('two_workers_snapshots_per_s', '-')}/s; "
-          f"freshness p50 {one['freshness_p50_s']} s, p99 {one['freshness_p99_s']} s; "
-          f"worker peak RSS {one['peak_rss_mb']} MB")
+    result: dict[str, Any] = {}
+    if "one" in phases:
+        result |= single_worker(args, kafka, messages)
+    if "two" in phases and args.store == "server":
+        result |= two_workers(args, kafka, result.get("snapshots_per_s"))
+    if "embedded" in phases and args.store == "server":
+        result |= embedded(args, kafka, messages, result.get("bare_consumer_per_s"))
+    print(summary(result))
     print(json.dumps(result))
 
 
-def pipeline_for(args: argparse.Namespace, workers: int) -> Pipeline:
+def summary(result: dict[str, Any]) -> str:
+    def get(key: str) -> str:
+        value = result.get(key)
+        return f"{value:,}" if isinstance(value, int) else str(value if value is not None else "-")
+
+    return (f"summary: one worker {get('snapshots_per_s')}/s vs bare consumer {get('bare_consumer_per_s')}/s "
+            f"(ratio {get('ratio')}), two workers {get('two_workers_snapshots_per_s')}/s "
+            f"({get('two_workers_scaling')}x), embedded {get('embedded_snapshots_per_s')}/s "
+            f"(ratio {get('embedded_ratio')}); freshness p50 {get('freshness_p50_s')} s, "
+            f"p99 {get('freshness_p99_s')} s; worker peak RSS {get('peak_rss_mb')} MB")
+
+
+def pipeline_for(args: argparse.Namespace, workers: int, store: str | None = None) -> Pipeline:
     workdir = Path(tempfile.mkdtemp(prefix="livefest-bench-"))
     # The aggregator runs with its default batching (LIVEFEST_BATCH_SIZE / _SECONDS).
     env = {"LIVEFEST_TOPIC_PARTITIONS": str(args.partitions),
            "LIVEFEST_BATCH_SECONDS": os.environ.get("LIVEFEST_BATCH_SECONDS", "0.25")}
-    return Pipeline(workdir, extra_env=env, store=args.store, workers=workers)
+    return Pipeline(workdir, extra_env=env, store=store or args.store, workers=workers)
 
 
 def single_worker(args: argparse.Namespace, kafka: KafkaAccess, messages: list[tuple[bytes, bytes]]) -> dict[str, Any]:
@@ -236,9 +222,12 @@ def single_worker(args: argparse.Namespace, kafka: KafkaAccess, messages: list[t
     bare = asyncio.run(bare_consumer_rate(kafka, pipeline.topic, len(messages)))
     print(f"  bare consumer: {bare:,.0f} msg/s", flush=True)
     print(f"one worker ({args.store}): `livefest up --no-simulator` on the backlog", flush=True)
+    load: list[Any] = []
     try:
         pipeline.start()
-        rate, api = drain(pipeline, len(messages), args.api_seconds)
+        start_load = (lambda: load.append(api_load.start(pipeline.url, args.api_seconds))) if args.api_seconds else None
+        drained = drain(pipeline, len(messages), start_load)
+        api = api_load.figures(load[0]) if load else {}
         print(f"  api under load while ingesting: {api}", flush=True)
         stages = stage_costs(pipeline, len(messages))
         print(f"  where a snapshot's time went (us): {stages}", flush=True)
@@ -246,23 +235,30 @@ def single_worker(args: argparse.Namespace, kafka: KafkaAccess, messages: list[t
                            if s < args.snapshots)
         # Answers follow a write within the API's freshness (it polls the write generation).
         wait_until(lambda: pipeline.json("/v1/totals")["gmv_fen"] == expected_gmv, 5, f"gmv_fen {expected_gmv}")
-        print(f"freshness: {args.freshness_samples} single snapshots, ack -> visible in /v1/totals", flush=True)
-        latencies = freshness(pipeline, args.freshness_samples)
+        fresh = freshness_figures(pipeline, args.freshness_samples)
         rss = max(peak_rss_mb(pid) for pid in worker_pids(pipeline))
         costs = write_costs(server_store(pipeline) if args.store == "server" else None, messages)
     finally:
         pipeline.close()
     return {
-        "snapshots_per_s": round(rate),
+        "snapshots_per_s": round(drained.rate),
         "bare_consumer_per_s": round(bare),
-        "ratio": round(rate / bare, 3),
-        "freshness_p50_s": round(statistics.median(latencies), 3),
-        "freshness_p99_s": round(percentile(latencies, 0.99), 3),
+        "ratio": round(drained.rate / bare, 3),
+        **fresh,
         "peak_rss_mb": round(rss, 1),
         **stages,
         **costs,
         **api,
     }
+
+
+def freshness_figures(pipeline: Pipeline, samples: int) -> dict[str, float]:
+    if not samples:
+        return {}
+    print(f"freshness: {samples} single snapshots, ack -> visible in /v1/totals", flush=True)
+    latencies = freshness(pipeline, samples)
+    return {"freshness_p50_s": round(statistics.median(latencies), 3),
+            "freshness_p99_s": round(percentile(latencies, 0.99), 3)}
 
 
 def write_costs(store: Store | None, messages: list[tuple[bytes, bytes]]) -> dict[str, float]:
@@ -274,17 +270,40 @@ def write_costs(store: Store | None, messages: list[tuple[bytes, bytes]]) -> dic
     return costs
 
 
-def two_workers(args: argparse.Namespace, kafka: KafkaAccess, messages: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+def two_workers(args: argparse.Namespace, kafka: KafkaAccess, one: float | None) -> dict[str, Any]:
+    """Two workers on twice the backlog (each has N to drain, as the one worker had)."""
+    messages = synthetic(2 * args.snapshots, 2 * args.sessions)
     pipeline = pipeline_for(args, workers=2)
     publish(kafka, pipeline.topic, messages, args.partitions)
-    print("two workers on the local ClickHouse server, the same backlog", flush=True)
+    print(f"two workers on the local ClickHouse server, {len(messages):,} snapshots", flush=True)
     try:
         pipeline.start()
-        rate, _ = drain(pipeline, len(messages), None)
+        drained = drain(pipeline, len(messages))
+        stages = stage_costs(pipeline, len(messages), prefix="two_workers_")
         rss = max(peak_rss_mb(pid) for pid in worker_pids(pipeline))
     finally:
         pipeline.close()
-    line = {"two_workers_snapshots_per_s": round(rate), "two_workers_peak_rss_mb": round(rss, 1)}
+    line = {"two_workers_snapshots_per_s": round(drained.rate), "two_workers_peak_rss_mb": round(rss, 1),
+            "two_workers_scaling": round(drained.rate / one, 2) if one else None, **stages}
+    print(json.dumps(line), flush=True)
+    return line
+
+
+def embedded(args: argparse.Namespace, kafka: KafkaAccess, messages: list[tuple[bytes, bytes]],
+             bare: float | None) -> dict[str, Any]:
+    """The same backlog in the single-process shape on the embedded engine (chdb)."""
+    pipeline = pipeline_for(args, workers=1, store="embedded")
+    publish(kafka, pipeline.topic, messages, args.partitions)
+    print("the embedded engine: `livefest up --no-simulator` in one process, the same backlog", flush=True)
+    try:
+        pipeline.start()
+        drained = drain(pipeline, len(messages))
+        stages = stage_costs(pipeline, len(messages), prefix="embedded_")
+        rss = max(peak_rss_mb(pid) for pid in worker_pids(pipeline))
+    finally:
+        pipeline.close()
+    line = {"embedded_snapshots_per_s": round(drained.rate), "embedded_peak_rss_mb": round(rss, 1),
+            "embedded_ratio": round(drained.rate / bare, 3) if bare else None, **stages}
     print(json.dumps(line), flush=True)
     return line
 

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(8, ge=1)
     consumer_group: str = "livefest-aggregator"
     session_timeout_seconds: float = Field(10.0, ge=6, description="Kafka consumer-group session timeout")
+    partition_discovery_seconds: float = Field(
+        5.0, gt=0, le=300,
+        description="how often an aggregator worker refreshes the topics' metadata: partitions added to a "
+        "topic are read within about this long plus a rebalance (Kafka clients' default: 300 s)",
+    )
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=0, le=65535)
@@ -111,6 +116,11 @@ class Settings(BaseSettings):
         20_000, ge=1, description="most snapshots per ClickHouse write (bigger batches collapse more in the views)"
     )
     batch_seconds: float = Field(0.25, gt=0, description="longest wait to fill a batch")
+    writes_in_flight: int = Field(
+        2, ge=1, le=4,
+        description="batches an aggregator worker stores at once (acknowledged in delivery order all the "
+        "same): while ClickHouse inserts one, the worker decodes and sends the next",
+    )
     stale_after_seconds: int = Field(120, ge=1, description="viewers_online counts this long")
     max_future_seconds: int = Field(
         300, ge=0, description="how far observed_at may be ahead of the broker's append time (else from_the_future)"

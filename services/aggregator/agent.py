@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from kernel.clickhouse import Store
 from kernel.settings import Settings
 from kernel.timeutil import from_micros
-from services.aggregator.batch import Batch, Bounds, Message, build_batch
+from services.aggregator.batch import Batch, Bounds, Record, build_batch
 from services.aggregator.batch_agent import BatchAgent
 from services.aggregator.consumer import BatchApp
 from services.aggregator.lag import LagProbe
@@ -32,11 +32,11 @@ class Aggregator(BatchAgent):
                              future=timedelta(seconds=settings.max_future_seconds))
         source = app.topic(settings.snapshot_topic, partitions=settings.topic_partitions)
         super().__init__(app, source, app.topic(settings.dlq_topic), store, metrics,
-                         metrics.consumed, metrics.rejected)
+                         metrics.consumed, metrics.rejected, writes_in_flight=settings.writes_in_flight)
         self.lag = LagProbe(app, settings, metrics)
 
 
-    def build(self, messages: Sequence[Message], received_at: datetime) -> Batch:
+    def build(self, messages: Sequence[Record], received_at: datetime) -> Batch:
         return build_batch(messages, self.watermark, self.bounds, received_at)
 
     def seen(self, batch: Batch) -> None:

@@ -46,4 +46,8 @@ def create_app(settings: Settings) -> BatchApp:
         # A crashed worker's partitions move to the others after this long (default 60 s).
         broker_session_timeout=settings.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
+        # The group notices partitions added to a topic only when a member refreshes its
+        # metadata (default every 5 minutes): until then no worker reads them, and every
+        # figure that lands there is missing. A metadata request every few seconds is cheap.
+        consumer_metadata_max_age_ms=int(settings.partition_discovery_seconds * 1000),
     )

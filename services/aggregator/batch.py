@@ -6,28 +6,50 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from kernel.timeutil import EPOCH
 from services.aggregator.decode import Rejected, decode, decode_topic_stats
 from services.aggregator.rows import snapshot_row, topic_stats_row
 
 
+class Record(Protocol):
+    """A Kafka record as the batch code reads it: aiokafka's or kafka-python's
+    `ConsumerRecord` as fetched (no copy is made of a record that becomes a row), or a `Message`."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+    @property
+    def timestamp(self) -> int: ...  # ms: the broker's append time on our topics
+
+
 class Message(NamedTuple):
-    """One Kafka record as the pure code sees it. A NamedTuple, not a frozen dataclass: one
-    is built per record on the event loop, and a frozen dataclass's `__init__` (a
-    `object.__setattr__` per field) costs about three times as much."""
+    """One Kafka record as the pure code keeps it (a dead letter's). A NamedTuple, not a
+    frozen dataclass: a frozen dataclass's `__init__` (a `object.__setattr__` per field)
+    costs about three times as much."""
 
     topic: str
     partition: int
     offset: int
     key: bytes | None
     value: bytes | None
-    timestamp_ms: int  # the record's timestamp: the broker's append time on our topics
+    timestamp: int  # ms: the record's timestamp, the broker's append time on our topics
+
+    @classmethod
+    def of(cls, record: Record) -> "Message":
+        return cls(record.topic, record.partition, record.offset, record.key, record.value, record.timestamp)
 
     @property
     def appended_at(self) -> datetime:
-        return EPOCH + timedelta(milliseconds=self.timestamp_ms)
+        return EPOCH + timedelta(milliseconds=self.timestamp)
 
 
 @dataclass(frozen=True)
@@ -72,14 +94,23 @@ class DeadLetter:
 @dataclass
 class Batch:
     rows: list[tuple[object, ...]] = field(default_factory=list)
-    messages: list[Message] = field(default_factory=list)  # the message of each row, in order
+    messages: list[Record] = field(default_factory=list)  # the record of each row, in order
     dead_letters: list[DeadLetter] = field(default_factory=list)
     newest: datetime | None = None
     late: int = 0
 
+    def extend(self, later: "Batch") -> None:
+        """Append the batch of the records that followed this one's (decoded from the
+        watermark this one left)."""
+        self.rows += later.rows
+        self.messages += later.messages
+        self.dead_letters += later.dead_letters
+        self.newest = later.newest or self.newest
+        self.late += later.late
+
 
 def build_batch(
-    messages: Sequence[Message], watermark: datetime | None, bounds: Bounds, received_at: datetime
+    messages: Sequence[Record], watermark: datetime | None, bounds: Bounds, received_at: datetime
 ) -> Batch:
     """Decode every message; valid ones become rows, invalid ones dead letters.
 
@@ -95,7 +126,7 @@ def build_batch(
         appended_at = appended(message)
         decoded = decode(message.value, appended_at, bounds.future)
         if isinstance(decoded, Rejected):
-            batch.dead_letters.append(DeadLetter(message, decoded, received_at))
+            batch.dead_letters.append(DeadLetter(Message.of(message), decoded, received_at))
             continue
         batch.rows.append(snapshot_row(decoded, message.partition, message.offset, received_at,
                                        appended_at=appended_at))
@@ -110,7 +141,7 @@ def build_batch(
     return batch
 
 
-def build_topic_stats_batch(messages: Sequence[Message], bounds: Bounds, received_at: datetime) -> Batch:
+def build_topic_stats_batch(messages: Sequence[Record], bounds: Bounds, received_at: datetime) -> Batch:
     """Decode hashtag readings; valid ones become `topic_stats` rows, invalid ones dead
     letters. Readings do not move the snapshot watermark."""
     batch = Batch()
@@ -118,7 +149,7 @@ def build_topic_stats_batch(messages: Sequence[Message], bounds: Bounds, receive
     for message in messages:
         decoded = decode_topic_stats(message.value, appended(message), bounds.future)
         if isinstance(decoded, Rejected):
-            batch.dead_letters.append(DeadLetter(message, decoded, received_at))
+            batch.dead_letters.append(DeadLetter(Message.of(message), decoded, received_at))
         else:
             batch.rows.append(topic_stats_row(decoded, message.partition, message.offset, received_at))
             batch.messages.append(message)
@@ -126,14 +157,14 @@ def build_topic_stats_batch(messages: Sequence[Message], bounds: Bounds, receive
 
 
 class _AppendedAt:
-    """`message.appended_at`, remembered: the broker stamps a whole produced batch at once,
-    so consecutive records mostly share their timestamp."""
+    """A record's append time as a datetime, remembered: the broker stamps a whole produced
+    batch at once, so consecutive records mostly share their timestamp."""
 
     def __init__(self) -> None:
         self.ms: int | None = None
         self.at = EPOCH
 
-    def __call__(self, message: Message) -> datetime:
-        if message.timestamp_ms != self.ms:
-            self.ms, self.at = message.timestamp_ms, message.appended_at
+    def __call__(self, record: Record) -> datetime:
+        if record.timestamp != self.ms:
+            self.ms, self.at = record.timestamp, EPOCH + timedelta(milliseconds=record.timestamp)
         return self.at

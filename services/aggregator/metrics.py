@@ -118,6 +118,8 @@ class AggregatorMetrics:
             stage_seconds=Histogram(
                 "livefest_aggregator_stage_seconds",
                 "Time one batch spends in each stage of the batch path (decode, dead_letters, write, ack), "
+                "the time the agent waits for a free write slot before storing it (write_wait) "
+                "and for the next delivery once it has nothing to do (delivery_wait), "
                 "and each offset commit Faust makes (commit).",
                 ["stage"],
                 buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),

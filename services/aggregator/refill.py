@@ -12,28 +12,10 @@ is refused again.
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from kernel.settings import Settings
-from services.aggregator.batch import Batch, Bounds, Message, build_batch, build_topic_stats_batch
+from services.aggregator.batch import Batch, Bounds, Record, build_batch, build_topic_stats_batch
 from services.aggregator.rows import SNAPSHOT_COLUMNS, TOPIC_STATS_COLUMNS
-
-
-class Record(Protocol):
-    """A consumed Kafka record (kafka-python's `ConsumerRecord` is one)."""
-
-    @property
-    def topic(self) -> str: ...
-    @property
-    def partition(self) -> int: ...
-    @property
-    def offset(self) -> int: ...
-    @property
-    def key(self) -> bytes | None: ...
-    @property
-    def value(self) -> bytes | None: ...
-    @property
-    def timestamp(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -41,12 +23,12 @@ class RawTable:
     topic: str
     table: str
     columns: Sequence[str]
-    _build: Callable[[Sequence[Message], datetime], Batch] = field(repr=False)
+    _build: Callable[[Sequence[Record], datetime], Batch] = field(repr=False)
 
     def rows(self, records: Iterable[Record], received_at: datetime) -> list[tuple[object, ...]]:
-        """The rows the aggregator writes for `records`, in their order; invalid ones give none."""
-        messages = [Message(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp) for r in records]
-        return self._build(messages, received_at).rows
+        """The rows the aggregator writes for `records` (kafka-python's `ConsumerRecord`s, say),
+        in their order; invalid ones give none."""
+        return self._build(list(records), received_at).rows
 
 
 def raw_tables(settings: Settings) -> list[RawTable]:

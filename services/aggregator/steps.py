@@ -12,7 +12,7 @@ from prometheus_client import Counter
 from tenacity import AsyncRetrying, wait_exponential_jitter
 
 from kernel.clickhouse import Store
-from services.aggregator.batch import DeadLetter, Message
+from services.aggregator.batch import DeadLetter, Record
 from services.aggregator.consumer import Delivery
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.writer import Row, Written
@@ -22,12 +22,9 @@ log = logging.getLogger(__name__)
 Writer = Callable[[Store, Sequence[Row], AggregatorMetrics], Written]
 
 
-def messages_of(delivery: Delivery) -> list[Message]:
-    """The delivery's records as the pure batch code sees them."""
-    return [
-        Message(record.topic, record.partition, record.offset, record.key, record.value, record.timestamp)
-        for record in delivery
-    ]
+def records_of(delivery: Delivery) -> list[Record]:
+    """The delivery's records, as fetched (the pure batch code reads them as they are)."""
+    return list(delivery)
 
 
 async def publish_dead_letters(topic: faust.TopicT, letters: Sequence[DeadLetter], rejected: Counter) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from kernel.clickhouse import Store
 from kernel.settings import Settings
-from services.aggregator.batch import Batch, Bounds, Message, build_topic_stats_batch
+from services.aggregator.batch import Batch, Bounds, Record, build_topic_stats_batch
 from services.aggregator.batch_agent import BatchAgent
 from services.aggregator.consumer import BatchApp
 from services.aggregator.metrics import AggregatorMetrics
@@ -21,7 +21,8 @@ class TopicStatsAggregator(BatchAgent):
         self.bounds = Bounds(late=timedelta(seconds=settings.late_bound_seconds),
                              future=timedelta(seconds=settings.max_future_seconds))
         super().__init__(app, app.topic(settings.topicstats_topic), app.topic(settings.topicstats_dlq_topic),
-                         store, metrics, metrics.topicstats_consumed, metrics.topicstats_rejected)
+                         store, metrics, metrics.topicstats_consumed, metrics.topicstats_rejected,
+                         writes_in_flight=settings.writes_in_flight)
 
-    def build(self, messages: Sequence[Message], received_at: datetime) -> Batch:
+    def build(self, messages: Sequence[Record], received_at: datetime) -> Batch:
         return build_topic_stats_batch(messages, self.bounds, received_at)

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +37,23 @@ LIVEFEST = Path(sys.executable).with_name("livefest")
 def _port_range() -> range:
     """Ports this test process hands out: below the kernel's ephemeral range (32768-60999
     here), where no outgoing connection and no server bound to port 0 lands, and disjoint
-    per pytest-xdist worker (gw0, gw1, ...), so parallel workers never share one."""
+    per pytest-xdist worker (gw0, gw1, ...), so parallel workers never share one.
+
+    LIVEFEST_TEST_PORTS=FIRST-LAST gives this process a range of its own instead: for
+    several test runs or benchmarks on one machine that must not hand out each other's ports
+    (a port is free when handed out, but is bound only later by the server it is for)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker[2:].isdigit() else 0
+    chosen = os.environ.get("LIVEFEST_TEST_PORTS")
+    if chosen:  # split between the xdist workers
+        first, _, last = chosen.partition("-")
+        share = (int(last) + 1 - int(first)) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        return range(int(first) + share * index, int(first) + share * (index + 1))
     first = 20000 + 2500 * index
     return range(first, first + 2500)
 
 
-_PORTS = iter(_port_range())
+_PORTS: Iterator[int] | None = None
 
 
 def free_port() -> int:
@@ -55,6 +64,9 @@ def free_port() -> int:
     run once got one port for both its API and its ClickHouse server). Each port of this
     process's range is handed out at most once.
     """
+    global _PORTS
+    if _PORTS is None:
+        _PORTS = iter(_port_range())
     for port in _PORTS:
         with socket.socket() as s:
             try:
